@@ -1,0 +1,186 @@
+"""`iplm`: run, backfill, reconcile and query the IPLM marts from a terminal.
+
+A thin layer over the Dagster definitions: every command that computes runs the
+same `iplm_year` job in-process (fast, one build file per run), prints progress
+per year and asset, and exits non-zero with a readable message when input is
+bad (2) or an ERROR check fails (1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from iplm_pipeline import config
+from iplm_pipeline.errors import IplmError
+
+EXAMPLE_QUERY = ("SELECT regency_name, iplm, category FROM iplm_regency "
+                 "WHERE year = {year} ORDER BY iplm DESC LIMIT 5")
+
+
+def _progress_to_terminal(quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s  %(message)s", datefmt="%H:%M:%S"))
+    log = logging.getLogger("iplm.progress")
+    log.handlers[:] = [handler]
+    log.setLevel(logging.WARNING if quiet else logging.INFO)
+    log.propagate = False
+
+
+def _apply_dirs(args: argparse.Namespace) -> None:
+    # The Dagster resource reads these when the run starts, like any other deployment would.
+    if getattr(args, "raw_dir", None):
+        os.environ["IPLM_RAW_DIR"] = str(Path(args.raw_dir).resolve())
+    if getattr(args, "marts_dir", None):
+        os.environ["IPLM_MARTS_DIR"] = str(Path(args.marts_dir).resolve())
+
+
+def default_year() -> int:
+    """The latest registered year that has library exports in the raw folder."""
+    from iplm_pipeline.methodology import load_registry
+
+    folder = config.raw_dir() / "perpustakaan"
+    present = [y for y in load_registry().years if (folder / str(y)).is_dir()]
+    if not present:
+        raise IplmError(f"No data/raw/perpustakaan/<year>/ folder for a registered year under "
+                        f"{config.raw_dir()}; pass --year or point IPLM_RAW_DIR at your data.")
+    return present[-1]
+
+
+def materialise(years: list[int], *, log=print) -> int:
+    """Run the `iplm_year` job for `years` in one in-process run; return the exit code."""
+    import warnings
+
+    import dagster as dg
+
+    from iplm_pipeline.methodology import load_registry
+    from iplm_pipeline.warehouse import Warehouse
+
+    for year in years:
+        load_registry().get(year)  # unknown year: a clear MethodologyError before anything runs
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+    from iplm_pipeline.definitions import defs
+
+    job = defs.resolve_job_def("iplm_year")
+    run_id = str(uuid.uuid4())
+    tags = ({"dagster/asset_partition_range_start": str(years[0]),
+             "dagster/asset_partition_range_end": str(years[-1])} if len(years) > 1 else {})
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    started = time.perf_counter()
+    try:
+        result = job.execute_in_process(
+            partition_key=str(years[0]) if len(years) == 1 else None, tags=tags, run_id=run_id,
+            instance=instance, raise_on_error=True,
+            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
+    finally:
+        Warehouse(config.marts_dir()).discard(run_id)  # no-op after a successful publish
+    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    for e in failed:
+        level = "ERROR" if e.severity == dg.AssetCheckSeverity.ERROR else "WARN"
+        rows = e.metadata.get("offending_rows")
+        log(f"check {level}: {e.asset_key.to_user_string()}.{e.check_name} "
+            f"({rows.value if rows else '?'} offending rows; see the Dagster UI or the query "
+            f"{e.metadata['query'].value if 'query' in e.metadata else ''})")
+    log(f"Done in {time.perf_counter() - started:.1f} s.")
+    return 1 if any(e.severity == dg.AssetCheckSeverity.ERROR for e in failed) else 0
+
+
+def _where_to_look(year: int) -> str:
+    marts = config.marts_dir() / config.MARTS_FILE_NAME
+    query = EXAMPLE_QUERY.format(year=year)
+    return (f"\nMarts: {marts}\n"
+            f"Query them (read-only, safe while runs go on):\n"
+            f"  .venv/bin/iplm query \"{query}\"\n"
+            f"  or in Python: duckdb.connect('{marts}', read_only=True).sql(\"{query}\").show()\n")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    year = args.year or default_year()
+    code = materialise([year])
+    print(_where_to_look(year))
+    return code
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    if args.to_year < args.from_year:
+        raise IplmError(f"--to {args.to_year} is before --from {args.from_year}.")
+    years = list(range(args.from_year, args.to_year + 1))
+    code = materialise(years)
+    print(_where_to_look(years[-1]))
+    return code
+
+
+def cmd_years(args: argparse.Namespace) -> int:
+    from iplm_pipeline.methodology import load_registry
+
+    for year in load_registry().years:
+        m = load_registry().get(year)
+        cap = f"capped at {m.cap:g}" if m.cap is not None else "uncapped"
+        print(f"{year}  {m.method_id:<24} {m.status:<12} BPS {m.bps_reference_year}  {cap}")
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from iplm_pipeline.warehouse import open_marts
+
+    con = open_marts(config.marts_dir())
+    try:
+        con.sql(args.sql).show(max_rows=args.max_rows, max_width=200)
+    finally:
+        con.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="iplm", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def dirs(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--raw-dir", help="raw data folder (default: $IPLM_RAW_DIR or data/raw)")
+        p.add_argument("--marts-dir", help="marts folder (default: $IPLM_MARTS_DIR or data/marts)")
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+
+    p = sub.add_parser("run", help="materialise every asset for one IPLM year and publish the marts")
+    p.add_argument("--year", type=int, help="IPLM year (default: latest registered year with exports)")
+    dirs(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("backfill", help="materialise a range of IPLM years in one run")
+    p.add_argument("--from", dest="from_year", type=int, required=True)
+    p.add_argument("--to", dest="to_year", type=int, required=True)
+    dirs(p)
+    p.set_defaults(func=cmd_backfill)
+
+    p = sub.add_parser("years", help="list the registered IPLM methods per year")
+    p.set_defaults(func=cmd_years)
+
+    p = sub.add_parser("query", help="run a read-only SQL query on the published marts")
+    p.add_argument("sql")
+    p.add_argument("--max-rows", type=int, default=40)
+    p.add_argument("--marts-dir", help="marts folder (default: $IPLM_MARTS_DIR or data/marts)")
+    p.set_defaults(func=cmd_query)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _apply_dirs(args)
+    _progress_to_terminal(getattr(args, "quiet", False))
+    try:
+        return args.func(args)
+    except IplmError as exc:
+        print(f"iplm: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("iplm: interrupted; the published marts are unchanged.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

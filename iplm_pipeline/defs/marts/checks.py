@@ -1,0 +1,32 @@
+"""Invariants of the score marts: broken ones are ERROR and fail `iplm run`."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+
+from iplm_pipeline.checks import check_result
+from iplm_pipeline.warehouse import query_sql
+
+SCORE_CHECKS = {
+    "unique_keys": ("assert_unique_keys.sql", "One row per grain key (year and area)."),
+    "scores_in_bounds": ("assert_scores_in_bounds.sql",
+                         "No negative input; UPLM within [0, cap] and IPLM within [0, 100] where the "
+                         "year's method caps (2022 is uncapped)."),
+}
+
+
+def score_check_specs(marts: tuple[str, ...]) -> list[dg.AssetCheckSpec]:
+    return [dg.AssetCheckSpec(name, asset=mart, description=description)
+            for mart in marts for name, (_, description) in SCORE_CHECKS.items()]
+
+
+def score_checks(con: duckdb.DuckDBPyConnection, marts: tuple[str, ...],
+                 years: list[int]) -> list[dg.AssetCheckResult]:
+    """Run each check query once for all score marts and split the offending rows per mart."""
+    results = []
+    for name, (sql_name, _) in SCORE_CHECKS.items():
+        offending = query_sql(con, f"checks/{sql_name}", years=years)
+        results += [check_result(offending[offending["mart"] == mart], name, sql_name, asset_key=mart)
+                    for mart in marts]
+    return results

@@ -1,0 +1,118 @@
+"""Published report tables (`terbitan/<year>/*`, SOURCES.md §3) -> one row per area.
+
+Tables copied from the Perpusnas report ("Tabel 44 Rekapitulasi UPLM Per
+Kab/Kota"): UPLM1..UPLM7 with 4 decimals and the IPLM with 2, decimal comma.
+Tables run over several pages, so the header row may repeat; page titles in
+between carry no values and are kept in the quarantine as `footnote`. A row is
+the nation (`INDONESIA`), a province (which also sets the scope for the
+regency names below it) or a kabupaten/kota.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from iplm_pipeline.errors import RegionError, SourceError, SourceErrors
+from iplm_pipeline.ledger import quarantine_frame, raw_values_json
+from iplm_pipeline.parsing import NumberKind, cell_text, header_key, parse_number, read_table
+from iplm_pipeline.regions import RegionLookup
+
+REGION_HEADERS = {"provinsi/kab/kota", "provinsi/kabupaten/kota", "provinsi", "kabupaten/kota", "wilayah"}
+MEASURES = [f"uplm{i}" for i in range(1, 8)] + ["iplm"]
+PUBLISHED_COLUMNS = ["level", "kemendagri_code", "bps_code", "region_text", *MEASURES,
+                     "source_file", "sheet", "row_number"]
+_NATIONAL = {"indonesia", "nasional"}
+
+
+def _region_header(cell: str) -> bool:
+    return re.sub(r"\s+", "", cell.casefold()) in REGION_HEADERS
+
+
+def is_published_header(cells: list[str]) -> bool:
+    return bool(cells) and _region_header(cells[0])
+
+
+def _measure_of(header: str) -> str | None:
+    key = re.sub(r"\s+", "", header_key(header))
+    if re.fullmatch(r"uplm[1-7]", key):
+        return key
+    if key in {"skoriplm", "iplm", "nilaiiplm"}:
+        return "iplm"
+    return None
+
+
+@dataclass
+class PublishedTable:
+    source_file: str
+    sheet: str | None
+    rows: pd.DataFrame  # PUBLISHED_COLUMNS
+    notes: pd.DataFrame  # quarantine slice: page titles and other rows without values
+    rows_read: int
+    header_row: int
+    blank_rows: int
+
+
+def read_published_table(path: Path, regions: RegionLookup, source_file: str) -> PublishedTable:
+    table = read_table(path, is_published_header,
+                       expected="a header row whose first cell is 'PROVINSI/KAB/ KOTA', 'Provinsi', "
+                                "'Kabupaten/Kota' or 'Wilayah', followed by UPLM1..UPLM7 and SKOR IPLM")
+    columns = {m: i for i, h in enumerate(table.header) if (m := _measure_of(h))}
+    missing = [m.upper() for m in MEASURES if m not in columns]
+    if missing:
+        raise SourceError(table.where(table.header_row), f"header lacks {', '.join(missing)}",
+                          "columns UPLM1 ... UPLM7 and SKOR IPLM (or IPLM)")
+    errors: list[SourceError] = []
+    records, note_rows, repeated = [], [], []
+    province = None
+    for row_number, cells in table.data.iterrows():
+        text = cell_text(cells[0])
+        if _region_header(text):
+            repeated.append(row_number)  # the header again, on the next page
+            continue
+        values, bad = {}, False
+        for measure, col in columns.items():
+            kind, number = parse_number(cells[col])
+            if kind is NumberKind.INVALID:
+                errors.append(SourceError(table.where(row_number, table.header[col]),
+                                          f"'{cell_text(cells[col])}' is not a number",
+                                          "a decimal-comma number such as 0,4189 or 62,62, or empty"))
+                bad = True
+            values[measure] = number
+        if bad:
+            continue
+        if all(v is None for v in values.values()):
+            note_rows.append(row_number)
+            continue
+        where = table.where(row_number, table.header[0])
+        try:
+            if text.casefold() in _NATIONAL:
+                level, code, bps = "national", "00", "00"
+            elif regions.candidates(text, level="province", source="terbitan") and not (
+                    province and regions.candidates(text, level="regency", province=province)):
+                region = regions.resolve(text, where=where, level="province", source="terbitan")
+                province, level, code, bps = region, "province", region.kemendagri_code, region.bps_code
+            else:
+                region = regions.resolve(text, where=where, level="regency", province=province,
+                                         source="terbitan")
+                level, code, bps = "regency", region.kemendagri_code, region.bps_code
+        except RegionError as exc:
+            errors.append(exc)
+            continue
+        records.append({"level": level, "kemendagri_code": code, "bps_code": bps, "region_text": text,
+                        **values, "source_file": source_file, "sheet": table.sheet,
+                        "row_number": int(row_number)})
+    if errors:
+        raise SourceErrors(errors)
+    notes = table.data.loc[note_rows]
+    return PublishedTable(
+        source_file, table.sheet, pd.DataFrame(records, columns=PUBLISHED_COLUMNS),
+        quarantine_frame(pd.DataFrame({
+            "row_number": notes.index, "detail": notes[0].map(cell_text).values,
+            "raw_values": raw_values_json(table.header, notes).values}),
+            source="terbitan", source_file=source_file, sheet=table.sheet, reason="footnote"),
+        rows_read=len(table.data) - len(repeated), header_row=table.header_row,
+        blank_rows=table.blank_rows + len(repeated))

@@ -1,0 +1,277 @@
+"""The DuckDB marts file: private build files per run, atomic publishing, SQL from `sql/`.
+
+Analysts keep `data/marts/iplm.duckdb` open read-only while runs go on, and
+DuckDB lets no writer in while any reader holds a file. So a run never writes
+the published file: it works in its own build file (`.build/<run_id>.duckdb`,
+seeded with the published rows of its years), and publishing, under a lock,
+writes a fresh file holding the other years' rows from the published file plus
+this run's years from the build file, then renames it over the published one.
+Readers keep the snapshot they opened; new connections see the new file; the
+file replaced is kept as `iplm.previous.duckdb`. A run killed at any point
+leaves the published file untouched; its leftovers are removed by the next run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import re
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from filelock import FileLock, Timeout
+
+from iplm_pipeline.config import MARTS_FILE_NAME, SQL_DIR
+from iplm_pipeline.errors import IplmError
+from iplm_pipeline.methodology import load_registry
+from iplm_pipeline.regions import load_regions
+
+SCHEMA_FILES = ("schema/staging.sql", "schema/marts.sql")
+# Tables whose rows belong to one IPLM year: publishing replaces the run's years only.
+YEAR_TABLES = ("staging.bps_values", "staging.bps_tables", "staging.libraries", "staging.published",
+               "iplm_regency", "iplm_province", "iplm_national", "quarantine", "source_files")
+# Reference tables, rewritten whole from the project's reference data on every publish.
+REFERENCE_TABLES = ("regions", "methodology", "methodology_elements", "methodology_bands")
+PUBLISH_LOCK_TIMEOUT_S = 600
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+
+
+class PublishError(IplmError):
+    """Publishing the marts failed; the published file is unchanged."""
+
+
+# --------------------------------------------------------------------------- SQL files
+def sql_text(name: str) -> str:
+    return (SQL_DIR / name).read_text(encoding="utf-8")
+
+
+def split_statements(text: str) -> list[str]:
+    """Statements of a SQL file: separated by ';' at the end of a line (our files' convention)."""
+    parts = re.split(r";[ \t]*(?:--[^\n]*)?\n", text + "\n")
+    return [p.strip() for p in parts if re.sub(r"--[^\n]*", "", p).strip()]
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, name: str, **params) -> duckdb.DuckDBPyConnection:
+    """Execute every statement of `sql/<name>` with the named `$params` it uses."""
+    result = con
+    for statement in split_statements(sql_text(name)):
+        used = {p: params[p] for p in set(_PARAM.findall(statement)) if p in params}
+        missing = set(_PARAM.findall(statement)) - set(params)
+        if missing:
+            raise ValueError(f"sql/{name} needs parameters {sorted(missing)}")
+        result = con.execute(statement, used) if used else con.execute(statement)
+    return result
+
+
+def query_sql(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
+    return run_sql(con, name, **params).df()
+
+
+# --------------------------------------------------------------------------- schema
+def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for name in SCHEMA_FILES:
+        run_sql(con, name)
+    _apply_column_comments(con)
+
+
+def _apply_column_comments(con: duckdb.DuckDBPyConnection) -> None:
+    """Column comments from `sql/schema/column_comments.csv` ('*' = every mart with that column)."""
+    columns = con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'main'").fetchall()
+    with (SQL_DIR / "schema" / "column_comments.csv").open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            for table, column in columns:
+                if column == row["column_name"] and row["table_name"] in ("*", table):
+                    text = row["comment"].replace("'", "''")
+                    con.execute(f'COMMENT ON COLUMN "{table}"."{column}" IS \'{text}\'')
+
+
+def write_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
+    registry = load_registry()
+    frames = {
+        "regions": pd.DataFrame([r.__dict__ for r in load_regions().regions]),
+        "methodology": registry.years_frame(),
+        "methodology_elements": registry.elements_frame(),
+        "methodology_bands": registry.bands_frame(),
+    }
+    for table, frame in frames.items():
+        con.execute(f"DELETE FROM {table}")
+        con.register("_ref", frame)
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _ref")
+        con.unregister("_ref")
+
+
+def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
+                 where: str, params: dict) -> None:
+    """Idempotent write: delete the slice `where` selects, insert `frame`, in one transaction."""
+    con.execute("BEGIN")
+    try:
+        con.execute(f"DELETE FROM {table} WHERE {where}", params)
+        if len(frame):
+            con.register("_rows", frame)
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
+            con.unregister("_rows")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+# --------------------------------------------------------------------------- build and publish
+class Warehouse:
+    def __init__(self, marts_dir: Path):
+        self.marts_dir = Path(marts_dir)
+        self.published = self.marts_dir / MARTS_FILE_NAME
+        self.previous = self.marts_dir / MARTS_FILE_NAME.replace(".duckdb", ".previous.duckdb")
+        self.build_dir = self.marts_dir / ".build"
+
+    def build_path(self, run_id: str) -> Path:
+        return self.build_dir / f"{run_id}.duckdb"
+
+    @contextlib.contextmanager
+    def connect(self, run_id: str, years: list[int]) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to the run's build file, created and seeded on first use."""
+        path = self.build_path(run_id)
+        self.build_dir.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(path) + ".lock"):
+            if not path.exists():
+                self._remove_stale_builds()
+                self._create_build(path, run_id, years)
+        con = duckdb.connect(str(path))
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def _create_build(self, path: Path, run_id: str, years: list[int]) -> None:
+        (self.build_dir / f"{run_id}.owner").write_text(
+            json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}))
+        partial = path.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        con = duckdb.connect(str(partial))
+        try:
+            apply_schema(con)
+            write_reference_tables(con)
+            if self.published.exists():
+                # Seed with the published rows of this run's years, so materialising only
+                # some assets still finds their upstream tables.
+                self._copy_rows(con, self.published, years, keep_years=True)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(partial, path)
+
+    @staticmethod
+    def _copy_rows(con: duckdb.DuckDBPyConnection, source: Path, years: list[int], keep_years: bool) -> None:
+        """Insert rows of YEAR_TABLES from `source`: of `years` (keep_years) or of all other years."""
+        con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
+        try:
+            for table in YEAR_TABLES:
+                schema, _, name = table.rpartition(".")
+                schema = schema or "main"
+                src_cols = {r[0] for r in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE database_name = 'src' "
+                    "AND schema_name = ? AND table_name = ?", [schema, name]).fetchall()}
+                if not src_cols:
+                    continue  # a table the published file does not have yet
+                dst_cols = [r[0] for r in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+                    "AND schema_name = ? AND table_name = ?", [schema, name]).fetchall()]
+                cols = ", ".join(f'"{c}"' for c in dst_cols if c in src_cols)
+                op = "IN" if keep_years else "NOT IN"
+                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM src.{schema}.{name} "
+                            f"WHERE year {op} (SELECT unnest(?::INTEGER[]))", [years])
+        finally:
+            con.execute("DETACH src")
+
+    def publish(self, run_id: str, years: list[int], log=print) -> Path:
+        """Merge the run's years into a new marts file and rename it over the published one."""
+        build = self.build_path(run_id)
+        if not build.exists():
+            raise PublishError(f"{build}: the run's build file is missing; nothing was published.")
+        self.marts_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.marts_dir / ".publish.lock"))
+        try:
+            lock.acquire(timeout=5)
+        except Timeout:
+            log("Another run is publishing to this marts folder; waiting for it to finish.")
+            try:
+                lock.acquire(timeout=PUBLISH_LOCK_TIMEOUT_S)
+            except Timeout as exc:
+                raise PublishError(f"{self.marts_dir}: another run held the publish lock for "
+                                   f"{PUBLISH_LOCK_TIMEOUT_S} s; nothing was published. Retry later.") from exc
+        try:
+            fresh = self.build_dir / f"{run_id}.publish.duckdb"
+            fresh.unlink(missing_ok=True)
+            con = duckdb.connect(str(fresh))
+            try:
+                apply_schema(con)
+                write_reference_tables(con)
+                if self.published.exists():
+                    self._copy_rows(con, self.published, years, keep_years=False)
+                self._copy_rows(con, build, years, keep_years=True)
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            _fsync(fresh)
+            if self.published.exists():
+                link = self.build_dir / f"{run_id}.previous"
+                link.unlink(missing_ok=True)
+                os.link(self.published, link)
+                os.replace(link, self.previous)
+            os.replace(fresh, self.published)
+            _fsync(self.marts_dir)
+        finally:
+            lock.release()
+        self.discard(run_id)
+        return self.published
+
+    def discard(self, run_id: str) -> None:
+        for path in self.build_dir.glob(f"{run_id}.*"):
+            path.unlink(missing_ok=True)
+
+    def _remove_stale_builds(self) -> None:
+        """Leftovers of runs whose process is gone (killed, crashed); never another live run's files."""
+        host = socket.gethostname()
+        for owner in self.build_dir.glob("*.owner"):
+            try:
+                info = json.loads(owner.read_text())
+            except (OSError, ValueError):
+                continue
+            if info.get("host") == host and not _alive(int(info.get("pid", -1))):
+                self.discard(owner.name.removesuffix(".owner"))
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def open_marts(marts_dir: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published marts, as analysts open it."""
+    path = Path(marts_dir) / MARTS_FILE_NAME
+    if not path.exists():
+        raise IplmError(f"{path} does not exist yet: run `iplm run --year <year>` first.")
+    return duckdb.connect(str(path), read_only=True)

@@ -1,0 +1,32 @@
+-- Grain: one row per (year, kabupaten/kota) of iplm_regency: libraries registered, by type, and per
+-- input field the share of those libraries that reported it (NULL share when there are no
+-- libraries). Read next to the index: a low UPLM from empty fields is not a low UPLM from few
+-- libraries. Replaces the rows of IPLM year $year only.
+DELETE FROM data_completeness WHERE year = $year;
+
+INSERT INTO data_completeness BY NAME
+SELECT r.year, r.bps_code, r.kemendagri_code, r.province_bps_code, r.regency_name,
+       count(l.npp) AS libraries,
+       count(l.npp) FILTER (l.library_type = 'Umum') AS libraries_umum,
+       count(l.npp) FILTER (l.library_type = 'Sekolah') AS libraries_sekolah,
+       count(l.npp) FILTER (l.library_type = 'Perguruan Tinggi') AS libraries_perguruan_tinggi,
+       count(l.npp) FILTER (l.library_type = 'Khusus') AS libraries_khusus,
+       count(l.collection_titles) / nullif(count(l.npp), 0) AS share_collection_titles,
+       count(l.collections) / nullif(count(l.npp), 0) AS share_collections,
+       count(l.librarians) / nullif(count(l.npp), 0) AS share_librarians,
+       count(l.technicians) / nullif(count(l.npp), 0) AS share_technicians,
+       count(l.visits_per_day) / nullif(count(l.npp), 0) AS share_visits_per_day,
+       count(l.snp) / nullif(count(l.npp), 0) AS share_snp,
+       count(l.participation) / nullif(count(l.npp), 0) AS share_participation,
+       count(l.members) / nullif(count(l.npp), 0) AS share_members,
+       count(l.updated_at) / nullif(count(l.npp), 0) AS share_updated_at,
+       -- all seven inputs reported: the libraries whose figures fully count in the index
+       count(l.npp) FILTER (l.collections IS NOT NULL AND (l.librarians IS NOT NULL OR l.technicians IS NOT NULL)
+                            AND l.visits_per_day IS NOT NULL AND l.snp IS NOT NULL
+                            AND l.participation IS NOT NULL AND l.members IS NOT NULL)
+           / nullif(count(l.npp), 0) AS share_complete
+FROM iplm_regency r
+LEFT JOIN staging.libraries l ON l.year = r.year AND l.bps_code = r.bps_code
+WHERE r.year = $year
+GROUP BY ALL
+ORDER BY r.bps_code;
