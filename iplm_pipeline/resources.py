@@ -32,7 +32,7 @@ class IplmResource(dg.ConfigurableResource):
 
     @contextlib.contextmanager
     def connect(self, context: dg.AssetExecutionContext) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self.warehouse.connect(context.run_id, run_years(context)) as con:
+        with self.warehouse.connect(context.run.run_id, run_years(context)) as con:
             yield con
 
 

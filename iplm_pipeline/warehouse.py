@@ -124,6 +124,16 @@ def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
         raise
 
 
+def write_source_year(con: duckdb.DuckDBPyConnection, source: str, year: int, staging: dict[str, pd.DataFrame],
+                      quarantine: pd.DataFrame, ledger: pd.DataFrame) -> None:
+    """Replace one source's rows of one IPLM year: its staging tables, quarantine and ledger."""
+    params = {"year": year}
+    for table, frame in staging.items():
+        replace_rows(con, table, frame, "year = $year", params)
+    replace_rows(con, "quarantine", quarantine, f"year = $year AND source = '{source}'", params)
+    replace_rows(con, "source_files", ledger, f"year = $year AND source = '{source}'", params)
+
+
 # --------------------------------------------------------------------------- build and publish
 class Warehouse:
     def __init__(self, marts_dir: Path):

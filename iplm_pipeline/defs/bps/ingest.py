@@ -19,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from iplm_pipeline.errors import Location, RegionError, SourceError, SourceErrors
-from iplm_pipeline.ledger import quarantine_frame, raw_values_json
-from iplm_pipeline.parsing import NumberKind, Table, cell_text, parse_number, read_table
+from iplm_pipeline.ledger import file_sha256, quarantine_frame, raw_values_json, relative_name
+from iplm_pipeline.parsing import NumberKind, Table, cell_text, list_source_files, parse_number, read_table
 from iplm_pipeline.regions import Region, RegionLookup
 
 INDICATORS = ("penduduk", "desa_kelurahan", "sekolah", "murid", "guru", "perguruan_tinggi",
@@ -54,6 +54,7 @@ class BpsTable:
     """One parsed indicator table: its regency rows, aggregate row and footnotes."""
 
     indicator: str
+    path: Path
     source_file: str
     sheet: str | None
     province: Region
@@ -150,7 +151,7 @@ def read_bps_table(path: Path, indicator: str, bps_year: int, regions: RegionLoo
                       "raw_values": raw_values_json(table.header, foot).values}),
         source="bps", source_file=source_file, sheet=table.sheet, reason="footnote",
         column_name=table.header[0])
-    return BpsTable(indicator, source_file, table.sheet, province, sorted(year_columns), multiplier,
+    return BpsTable(indicator, path, source_file, table.sheet, province, sorted(year_columns), multiplier,
                     pd.DataFrame(records, columns=ROW_COLUMNS), footnotes, rows_read=len(table.data),
                     header_row=table.header_row, blank_rows=table.blank_rows, notes=notes)
 
@@ -179,3 +180,76 @@ def _table_province(table: Table, above: list[str], body: pd.Series, regions: Re
     raise SourceError(Location(table.path, table.sheet), "cannot tell which province this table is about",
                       "a title naming the province ('... di Provinsi X') or a province aggregate row",
                       "Add the title row BPS downloads carry.")
+
+
+def read_bps_tables(raw: Path, bps_year: int, regions: RegionLookup) -> list[BpsTable]:
+    """Every indicator table under `raw/bps`, read for one BPS reference year."""
+    folder = raw / "bps"
+    if folder.is_dir():
+        unknown = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name not in INDICATORS)
+        if unknown:
+            raise SourceError(Location(folder), f"unknown indicator folder(s) {', '.join(unknown)}",
+                              f"only {', '.join(INDICATORS)}",
+                              "Rename the folder to the indicator it holds (SOURCES.md §1).")
+    tables = [read_bps_table(path, indicator, bps_year, regions, relative_name(path, raw))
+              for indicator in INDICATORS for path in list_source_files(folder / indicator)]
+    seen: dict[tuple[str, str], BpsTable] = {}
+    for t in tables:
+        if bps_year not in t.years:
+            continue
+        other = seen.setdefault((t.indicator, t.province.bps_code), t)
+        if other is not t:
+            raise SourceError(Location(folder / t.indicator), f"two tables give {t.indicator} {bps_year} for "
+                              f"{t.province.name}: {other.source_file} and {t.source_file}",
+                              "one table per indicator, province and year",
+                              "Remove the older download.")
+    return tables
+
+
+def _ledger_rows(year: int, tables: list[BpsTable], raw) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "year": year, "source": "bps", "source_file": t.source_file, "sheet": t.sheet,
+        "sha256": file_sha256(raw / t.source_file), "header_row": t.header_row,
+        "rows_read": t.rows_read, "rows_kept": len(t.rows), "rows_quarantined": len(t.footnotes),
+        "rows_skipped": t.blank_rows} for t in tables])
+
+
+def _table_rows(year: int, bps_year: int, tables: list[BpsTable]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "year": year, "indicator": t.indicator, "source_file": t.source_file, "sheet": t.sheet,
+        "province_bps_code": t.province.bps_code, "province_name": t.province.short_name,
+        "bps_year": bps_year, "years_in_table": ", ".join(map(str, t.years)),
+        "has_bps_year": bps_year in t.years, "unit_multiplier": t.unit_multiplier,
+        "regency_rows": int((~t.rows["is_aggregate"]).sum()),
+        "has_aggregate": bool(t.rows["is_aggregate"].any()), "note": "; ".join(t.notes) or None}
+        for t in tables])
+
+
+@dataclass
+class BpsYear:
+    parsed: list[BpsTable]
+    values: pd.DataFrame  # staging.bps_values rows
+    tables: pd.DataFrame  # staging.bps_tables rows
+    quarantine: pd.DataFrame
+    ledger: pd.DataFrame  # source_files rows
+
+
+def load_bps_year(raw: Path, year: int, bps_year: int, regions: RegionLookup) -> BpsYear:
+    """The BPS inputs of IPLM year `year` (values of `bps_year`), with their ledger and footnotes."""
+    parsed = read_bps_tables(raw, bps_year, regions)
+    values = pd.concat([t.rows for t in parsed], ignore_index=True) if parsed else pd.DataFrame(columns=ROW_COLUMNS)
+    notes = pd.concat([t.footnotes for t in parsed], ignore_index=True) if parsed else quarantine_frame()
+    tables = pd.DataFrame([{
+        "year": year, "indicator": t.indicator, "source_file": t.source_file, "sheet": t.sheet,
+        "province_bps_code": t.province.bps_code, "province_name": t.province.short_name,
+        "bps_year": bps_year, "years_in_table": ", ".join(map(str, t.years)),
+        "has_bps_year": bps_year in t.years, "unit_multiplier": t.unit_multiplier,
+        "regency_rows": int((~t.rows["is_aggregate"]).sum()),
+        "has_aggregate": bool(t.rows["is_aggregate"].any()), "note": "; ".join(t.notes) or None}
+        for t in parsed])
+    ledger = pd.DataFrame([{
+        "year": year, "source": "bps", "source_file": t.source_file, "sheet": t.sheet,
+        "sha256": file_sha256(t.path), "header_row": t.header_row,
+        "rows_read": t.rows_read, "rows_kept": len(t.rows), "rows_quarantined": len(t.footnotes),
+        "rows_skipped": t.blank_rows} for t in parsed])
+    return BpsYear(parsed, values.assign(year=year), tables, notes.assign(year=year), ledger)

@@ -27,7 +27,7 @@ def marts_file(context: dg.AssetExecutionContext, iplm: IplmResource) -> dg.Mate
     years = run_years(context)
     started = time.perf_counter()
     warehouse = iplm.warehouse
-    path = warehouse.publish(context.run_id, years, log=lambda m: report(context, m))
+    path = warehouse.publish(context.run.run_id, years, log=lambda m: report(context, m))
     report(context, f"[{', '.join(map(str, years))}] marts_file: published {path} "
                     f"({time.perf_counter() - started:.1f} s)")
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)),

@@ -4,35 +4,14 @@
 import time
 
 import dagster as dg
-import pandas as pd
 
 from iplm_pipeline.checks import rows_accounted_spec, sql_check
-from iplm_pipeline.errors import Location, SourceError
-from iplm_pipeline.ledger import file_sha256, quarantine_frame, raw_values_json, relative_name
-from iplm_pipeline.parsing import list_source_files
 from iplm_pipeline.partitions import single_run, year_partitions
 from iplm_pipeline.regions import load_regions
 from iplm_pipeline.resources import IplmResource, report, run_years
-from iplm_pipeline.warehouse import query_sql, replace_rows
+from iplm_pipeline.warehouse import write_source_year
 
-from .ingest import ExportFile, read_export, validate_exports
-
-
-def _duplicate_quarantine(dropped: pd.DataFrame, exports: dict[str, ExportFile]) -> pd.DataFrame:
-    """Quarantine rows for dropped duplicates, saying which row was kept instead."""
-    parts = []
-    for source_file, rows in dropped.groupby("source_file", sort=False):
-        export = exports[source_file]
-        raw = export.table.data.loc[rows["row_number"].values]
-        detail = [f"NPP {r.npp}: kept {r.kept_file} row {r.kept_row}"
-                  + (f" (updated {r.kept_updated_at:%Y-%m-%d})" if pd.notna(r.kept_updated_at) else "")
-                  for r in rows.itertuples()]
-        parts.append(quarantine_frame(
-            pd.DataFrame({"row_number": rows["row_number"].values, "reason": rows["drop_reason"].values,
-                          "column_name": "NPP", "detail": detail,
-                          "raw_values": raw_values_json([export.headers[c] for c in raw.columns], raw).values}),
-            source="perpustakaan", source_file=source_file, sheet=export.table.sheet))
-    return pd.concat(parts, ignore_index=True) if parts else quarantine_frame()
+from .ingest import load_library_year
 
 
 @dg.asset(
@@ -52,42 +31,13 @@ def library_registrations(context: dg.AssetExecutionContext, iplm: IplmResource)
     with iplm.connect(context) as con:
         for year in years:
             started = time.perf_counter()
-            folder = iplm.raw / "perpustakaan" / str(year)
-            paths = list_source_files(folder)
-            if not paths:
-                raise SourceError(Location(folder), "no library registration export for this year",
-                                  "at least one .csv or .xlsx export in this folder",
-                                  "Without it every library count would be 0; add the year's exports.")
-            exports = {}
-            for path in paths:
-                f = read_export(path, relative_name(path, iplm.raw))
-                exports[f.source_file] = f
-            validated = validate_exports(list(exports.values()), regions)
-            con.register("library_candidates", validated.rows)
-            decisions = query_sql(con, "staging/dedupe_libraries.sql")
-            con.unregister("library_candidates")
-            rows = validated.rows.set_index("read_order").join(decisions.set_index("read_order"))
-            kept = rows[rows["drop_reason"].isna()].reset_index()
-            dropped = rows[rows["drop_reason"].notna()].reset_index()
-            quarantine = pd.concat([validated.quarantine, _duplicate_quarantine(dropped, exports)],
-                                   ignore_index=True)
-            ledger = pd.DataFrame([{
-                "year": year, "source": "perpustakaan", "source_file": name, "sheet": f.table.sheet,
-                "sha256": file_sha256(f.table.path), "header_row": f.table.header_row,
-                "rows_read": len(f.table.data),
-                "rows_kept": int((kept["source_file"] == name).sum()),
-                "rows_quarantined": int((quarantine["source_file"] == name).sum()),
-                "rows_skipped": f.table.blank_rows} for name, f in exports.items()])
-            params = {"year": year}
-            replace_rows(con, "staging.libraries", kept.assign(year=year).drop(columns=[
-                "drop_reason", "kept_file", "kept_row", "kept_updated_at"]), "year = $year", params)
-            replace_rows(con, "quarantine", quarantine.assign(year=year),
-                         "year = $year AND source = 'perpustakaan'", params)
-            replace_rows(con, "source_files", ledger, "year = $year AND source = 'perpustakaan'", params)
+            result = load_library_year(iplm.raw, year, regions)
+            kept, quarantine, ledger = result.kept, result.quarantine, result.ledger
+            write_source_year(con, "perpustakaan", year, {"staging.libraries": kept}, quarantine, ledger)
             reasons = quarantine["reason"].value_counts().to_dict()
-            summary[str(year)] = {"files": len(exports), "rows_read": int(ledger["rows_read"].sum()),
+            summary[str(year)] = {"files": len(ledger), "rows_read": int(ledger["rows_read"].sum()),
                                   "kept": len(kept), "quarantined": reasons}
-            report(context, f"[{year}] library_registrations: {len(exports)} files, "
+            report(context, f"[{year}] library_registrations: {len(ledger)} files, "
                             f"{ledger['rows_read'].sum():,} rows read, {len(kept):,} libraries kept, "
                             f"{len(quarantine):,} quarantined "
                             f"({', '.join(f'{k} {v}' for k, v in sorted(reasons.items())) or 'none'}) "

@@ -12,12 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
-from iplm_pipeline.errors import SourceError
-from iplm_pipeline.ledger import quarantine_frame, raw_values_json
-from iplm_pipeline.parsing import Table, header_key, parse_dates, parse_numbers, read_table
+from iplm_pipeline.errors import Location, SourceError
+from iplm_pipeline.ledger import file_sha256, quarantine_frame, raw_values_json, relative_name
+from iplm_pipeline.parsing import Table, header_key, list_source_files, parse_dates, parse_numbers, read_table
 from iplm_pipeline.regions import RegionLookup
+from iplm_pipeline.warehouse import sql_text
 
 from .schemas import COUNT_FIELDS, LIBRARY_TYPES, NPP_PATTERN, rejected_rows
 
@@ -213,3 +215,58 @@ def validate_exports(files: list[ExportFile], regions: RegionLookup) -> Validate
                        row_number=stacked["row_number"],
                        read_order=stacked["file_order"] * 10_000_000 + stacked["row_number"])
     return ValidatedExports(kept[LIBRARY_COLUMNS[1:]].reset_index(drop=True), quarantine)
+
+
+def _duplicate_quarantine(dropped: pd.DataFrame, exports: dict[str, ExportFile]) -> pd.DataFrame:
+    """Quarantine rows for dropped duplicates, saying which row was kept instead."""
+    parts = []
+    for source_file, rows in dropped.groupby("source_file", sort=False):
+        export = exports[source_file]
+        raw = export.table.data.loc[rows["row_number"].values]
+        detail = [f"NPP {r.npp}: kept {r.kept_file} row {r.kept_row}"
+                  + (f" (updated {r.kept_updated_at:%Y-%m-%d})" if pd.notna(r.kept_updated_at) else "")
+                  for r in rows.itertuples()]
+        parts.append(quarantine_frame(
+            pd.DataFrame({"row_number": rows["row_number"].values, "reason": rows["drop_reason"].values,
+                          "column_name": "NPP", "detail": detail,
+                          "raw_values": raw_values_json([export.headers[c] for c in raw.columns], raw).values}),
+            source="perpustakaan", source_file=source_file, sheet=export.table.sheet))
+    return pd.concat(parts, ignore_index=True) if parts else quarantine_frame()
+
+
+@dataclass
+class LibraryYear:
+    kept: pd.DataFrame  # staging.libraries rows: one per NPP
+    quarantine: pd.DataFrame
+    ledger: pd.DataFrame  # source_files rows
+
+
+def load_library_year(raw: Path, year: int, regions: RegionLookup) -> LibraryYear:
+    """Every export of `raw/perpustakaan/<year>/`: read, validate, deduplicate, account for each row."""
+    folder = raw / "perpustakaan" / str(year)
+    paths = list_source_files(folder)
+    if not paths:
+        raise SourceError(Location(folder), "no library registration export for this year",
+                          "at least one .csv or .xlsx export in this folder",
+                          "Without it every library count would be 0; add the year's exports.")
+    exports = {}
+    for path in paths:
+        f = read_export(path, relative_name(path, raw))
+        exports[f.source_file] = f
+    validated = validate_exports(list(exports.values()), regions)
+    with duckdb.connect() as con:
+        con.register("library_candidates", validated.rows)
+        decisions = con.execute(sql_text("staging/dedupe_libraries.sql")).df()
+    rows = validated.rows.set_index("read_order").join(decisions.set_index("read_order")).reset_index()
+    kept = rows[rows["drop_reason"].isna()]
+    quarantine = pd.concat([validated.quarantine, _duplicate_quarantine(rows[rows["drop_reason"].notna()], exports)],
+                           ignore_index=True)
+    ledger = pd.DataFrame([{
+        "year": year, "source": "perpustakaan", "source_file": name, "sheet": f.table.sheet,
+        "sha256": file_sha256(f.table.path), "header_row": f.table.header_row,
+        "rows_read": len(f.table.data),
+        "rows_kept": int((kept["source_file"] == name).sum()),
+        "rows_quarantined": int((quarantine["source_file"] == name).sum()),
+        "rows_skipped": f.table.blank_rows} for name, f in exports.items()])
+    return LibraryYear(kept[LIBRARY_COLUMNS[1:]].assign(year=year).reset_index(drop=True),
+                       quarantine.assign(year=year), ledger)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from iplm_pipeline.errors import RegionError, SourceError, SourceErrors
-from iplm_pipeline.ledger import quarantine_frame, raw_values_json
-from iplm_pipeline.parsing import NumberKind, cell_text, header_key, parse_number, read_table
+from iplm_pipeline.errors import Location, RegionError, SourceError, SourceErrors
+from iplm_pipeline.ledger import file_sha256, quarantine_frame, raw_values_json, relative_name
+from iplm_pipeline.parsing import NumberKind, cell_text, header_key, list_source_files, parse_number, read_table
 from iplm_pipeline.regions import RegionLookup
 
 REGION_HEADERS = {"provinsi/kab/kota", "provinsi/kabupaten/kota", "provinsi", "kabupaten/kota", "wilayah"}
@@ -116,3 +116,50 @@ def read_published_table(path: Path, regions: RegionLookup, source_file: str) ->
             source="terbitan", source_file=source_file, sheet=table.sheet, reason="footnote"),
         rows_read=len(table.data) - len(repeated), header_row=table.header_row,
         blank_rows=table.blank_rows + len(repeated))
+
+
+def dedupe_published(tables: list[PublishedTable]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per area: the same table saved twice is fine, two different figures are not."""
+    rows = pd.concat([t.rows for t in tables], ignore_index=True)
+    first = rows.drop_duplicates(["level", "bps_code"], keep="first")
+    repeats = rows.drop(index=first.index)
+    merged = repeats.merge(first, on=["level", "bps_code"], suffixes=("", "_kept"))
+    differs = pd.Series(False, index=merged.index)
+    for m in MEASURES:
+        differs |= ~((merged[m] == merged[f"{m}_kept"]) | (merged[m].isna() & merged[f"{m}_kept"].isna()))
+    if differs.any():
+        r = merged[differs].iloc[0]
+        raise SourceError(Location(r.source_file, r.sheet, int(r.row_number)),
+                          f"'{r.region_text}' is published with other figures in {r.source_file_kept} "
+                          f"row {int(r.row_number_kept)}", "each area once per year, or repeated identically",
+                          "Keep the table copied from the final report only.")
+    quarantine = quarantine_frame(merged.assign(
+        reason="duplicate_identical", column_name=None,
+        detail=[f"{r.region_text}: same figures kept from {r.source_file_kept} row {int(r.row_number_kept)}"
+                for r in merged.itertuples()]), source="terbitan")
+    return first.reset_index(drop=True), quarantine
+
+
+@dataclass
+class PublishedYear:
+    rows: pd.DataFrame  # staging.published rows
+    quarantine: pd.DataFrame
+    ledger: pd.DataFrame
+
+
+def load_published_year(raw: Path, year: int, regions: RegionLookup) -> PublishedYear:
+    """Every table of `raw/terbitan/<year>/` (none is fine: nothing to reconcile against)."""
+    paths = list_source_files(raw / "terbitan" / str(year))
+    tables = [read_published_table(p, regions, relative_name(p, raw)) for p in paths]
+    if tables:
+        rows, duplicates = dedupe_published(tables)
+    else:
+        rows, duplicates = pd.DataFrame(columns=PUBLISHED_COLUMNS), quarantine_frame()
+    quarantine = pd.concat([*(t.notes for t in tables), duplicates], ignore_index=True)
+    ledger = pd.DataFrame([{
+        "year": year, "source": "terbitan", "source_file": t.source_file, "sheet": t.sheet,
+        "sha256": file_sha256(p), "header_row": t.header_row, "rows_read": t.rows_read,
+        "rows_kept": int((rows["source_file"] == t.source_file).sum()),
+        "rows_quarantined": int((quarantine["source_file"] == t.source_file).sum()),
+        "rows_skipped": t.blank_rows} for t, p in zip(tables, paths, strict=True)])
+    return PublishedYear(rows.assign(year=year), quarantine.assign(year=year), ledger)

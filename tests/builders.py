@@ -1,0 +1,143 @@
+"""Writers for raw files in the SOURCES.md layouts, for tests that need a variation of them.
+
+Tests build their inputs in a temporary folder from these, so each test shows the
+exact messy case it exercises. `write_sabu_raijua` writes the real published Kab.
+Sabu Raijua 2024 inputs (METHODOLOGY.md worked example): the BPS totals and the
+library totals are real; their split into indicator components and into single
+library rows is synthetic (only the totals are published).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import openpyxl
+
+LIBRARY_HEADER = ["No", "NPP", "Nama Perpustakaan", "Jenis Perpustakaan", "Subjenis", "Provinsi",
+                  "Kabupaten/Kota", "Kecamatan", "Jumlah Koleksi Judul", "Jumlah Koleksi Eksemplar",
+                  "Jumlah Pustakawan", "Jumlah Tenaga Teknis Perpustakaan", "Rata-rata Kunjungan per Hari",
+                  "Dibina Sesuai SNP", "Jumlah Anggota", "Jumlah Keterlibatan Masyarakat", "Tanggal Pembaruan"]
+PUBLISHED_HEADER = ["PROVINSI/KAB/ KOTA", "UPLM1", "UPLM2", "UPLM3", "UPLM4", "UPLM5", "UPLM6", "UPLM7",
+                    "SKOR IPLM"]
+
+
+def write_rows(path: Path, rows: list[list], *, delimiter: str = ",", encoding: str = "utf-8",
+               newline: str = "\n", sheet: str = "Sheet1", sheets_before: tuple[str, ...] = ()) -> Path:
+    """Write a grid as CSV (any delimiter, encoding, line ending) or xlsx (by suffix)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".xlsx":
+        book = openpyxl.Workbook()
+        book.remove(book.active)
+        for name in sheets_before:
+            book.create_sheet(name).append(["not the data"])
+        ws = book.create_sheet(sheet)
+        for row in rows:
+            ws.append(row)
+        book.save(path)
+        return path
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator=newline).writerows(rows)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+def bps_table(title: str, years: list[int], rows: list[tuple[str, list]], *, unit_row: str | None = None,
+              region_header: str = "Kabupaten/Kota", footnotes=("Sumber: Badan Pusat Statistik",)) -> list[list]:
+    grid: list[list] = [[title]]
+    if unit_row:
+        grid.append([unit_row])
+    grid.append([])
+    grid.append([region_header, *[str(y) for y in years]])
+    grid += [[name, *values] for name, values in rows]
+    grid += [[note] for note in footnotes]
+    return grid
+
+
+def library_row(no: int, npp: str, kind: str = "Sekolah", regency: str = "Kab. Sabu Raijua", **fields) -> list:
+    values = {h: "" for h in LIBRARY_HEADER}
+    values.update({"No": str(no), "NPP": npp, "Nama Perpustakaan": f"Perpustakaan {npp.strip()[-4:]}",
+                   "Jenis Perpustakaan": kind, "Provinsi": "Nusa Tenggara Timur",
+                   "Kabupaten/Kota": regency, "Tanggal Pembaruan": "15/03/2024"})
+    for key, value in fields.items():
+        values[key] = value
+    return [values[h] for h in LIBRARY_HEADER]
+
+
+def split_total(total: int, parts: int) -> list[int]:
+    base, rest = divmod(total, parts)
+    return [base + (1 if i < rest else 0) for i in range(parts)]
+
+
+def sabu_raijua_libraries() -> list[list]:
+    """98 libraries (25 Umum, 73 Sekolah) whose sums are the real 2024 totals, sparsely reported."""
+    rows = []
+    collections = split_total(74_669, 60)
+    librarians, technicians = split_total(20, 20), split_total(13, 13)
+    visits = split_total(105, 30)
+    members = split_total(31_725, 40)
+    participation = split_total(20, 4)
+    for i in range(98):
+        kind = "Umum" if i < 25 else "Sekolah"
+        npp = f"5320{i % 6:03d}{'U' if kind == 'Umum' else 'S'}{i + 1:07d}"
+        fields = {}
+        if i < 60:
+            fields["Jumlah Koleksi Eksemplar"] = f"{collections[i]:,}".replace(",", ".")
+        if i < 20:
+            fields["Jumlah Pustakawan"] = str(librarians[i])
+        if 20 <= i < 33:
+            fields["Jumlah Tenaga Teknis Perpustakaan"] = str(technicians[i - 20])
+        if i < 30:
+            fields["Rata-rata Kunjungan per Hari"] = str(visits[i])
+        if i < 40:
+            fields["Jumlah Anggota"] = f"{members[i]:,}".replace(",", ".")
+        if i < 4:
+            fields["Jumlah Keterlibatan Masyarakat"] = str(participation[i])
+        fields["Dibina Sesuai SNP"] = ["Ya", "Y", "ya"][i % 3] if i < 8 else ("Tidak" if i % 2 else "")
+        rows.append(library_row(i + 1, npp, kind, **fields))
+    return rows
+
+
+# BPS reference year 2022 figures for Kab. Sabu Raijua: P = 93,33 thousand, K = 208, CS = 26 344, CA = 0.
+SABU_RAIJUA_BPS = {
+    "penduduk": "93,33", "desa_kelurahan": "63", "sekolah": "145", "perguruan_tinggi": "-",
+    "murid": "24.102", "guru": "2.242", "mahasiswa": "-", "dosen": "-",
+}
+# Two neighbours so name resolution (Kupang vs Kota Kupang) is exercised; synthetic figures.
+NEIGHBOURS = {
+    "Kupang": {"penduduk": "380,15", "desa_kelurahan": "177", "sekolah": "640", "perguruan_tinggi": "3",
+               "murid": "78.210", "guru": "6.104", "mahasiswa": "2.500", "dosen": "120"},
+    "Kota Kupang": {"penduduk": "466,63", "desa_kelurahan": "51", "sekolah": "420", "perguruan_tinggi": "28",
+                    "murid": "101.330", "guru": "7.010", "mahasiswa": "60.002", "dosen": "2.950"},
+}
+
+
+def write_sabu_raijua(raw: Path, *, year: int = 2024, with_published: bool = True) -> Path:
+    """A small NTT dataset: Sabu Raijua (real totals) plus Kupang and Kota Kupang (synthetic)."""
+    bps_year = year - 2
+    for indicator, sabu in SABU_RAIJUA_BPS.items():
+        ribu = indicator == "penduduk"
+        rows = [("Kab. Sabu Raijua" if indicator == "sekolah" else "Sabu Raijua", ["x", sabu])]
+        rows += [(name, ["x", figures[indicator]]) for name, figures in NEIGHBOURS.items()]
+        rows.append(("Nusa Tenggara Timur", ["x", "…"]))  # aggregate not checked in this fixture
+        title = (f"Jumlah {indicator} Menurut Kabupaten/Kota"
+                 f"{' (Ribu Jiwa)' if ribu else ''} di Provinsi Nusa Tenggara Timur")
+        write_rows(raw / "bps" / indicator / "ntt.csv",
+                   bps_table(title, [bps_year - 1, bps_year], rows, unit_row="Satuan: Ribu Jiwa" if ribu else None),
+                   delimiter=";" if indicator in ("penduduk", "murid") else ",")
+    libraries = sabu_raijua_libraries()
+    neighbours = [library_row(200 + i, f"5301{i:03d}U{i + 1:07d}", "Umum", "Kupang",
+                              **{"Jumlah Koleksi Eksemplar": "1.000", "Jumlah Anggota": "50"})
+                  for i in range(5)]
+    neighbours += [library_row(300 + i, f"5371{i:03d}S{i + 1:07d}", "Sekolah", "Kota Kupang",
+                               **{"Jumlah Koleksi Eksemplar": "2.000", "Dibina Sesuai SNP": "Ya"})
+                   for i in range(4)]
+    write_rows(raw / "perpustakaan" / str(year) / "ntt.csv",
+               [["Data Perpustakaan Provinsi Nusa Tenggara Timur"], [], LIBRARY_HEADER, *libraries, *neighbours])
+    if with_published:
+        write_rows(raw / "terbitan" / str(year) / "tabel44.csv", [
+            ["Tabel 44 Rekapitulasi UPLM Per Kab/Kota"], PUBLISHED_HEADER,
+            ["Kab. Sabu Raijua", "0,4712", "0,4000", "0,8840", "0,0563", "0,3646", "0,0107", "1,0000", "45,52"],
+        ])
+    return raw
