@@ -77,7 +77,7 @@ def materialise(years: list[int], *, log=print) -> int:
         result = job.execute_in_process(
             partition_key=str(years[0]) if len(years) == 1 else None, tags=tags, run_id=run_id,
             instance=instance, raise_on_error=True,
-            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
     finally:
         Warehouse(config.marts_dir()).discard(run_id)  # no-op after a successful publish
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
@@ -114,6 +114,40 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     code = materialise(years)
     print(_where_to_look(years[-1]))
     return code
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    """Mismatches and failed source checks of one year, compact, with what they imply."""
+    from iplm_pipeline.warehouse import open_marts, query_sql
+
+    year = args.year or default_year()
+    con = open_marts(config.marts_dir())
+    try:
+        summary = con.execute("SELECT level, status, count(*) FROM reconciliation WHERE year = ? "
+                              "GROUP BY ALL ORDER BY ALL", [year]).fetchall()
+        if not summary:
+            raise IplmError(f"No reconciliation rows for {year} in the marts: run `iplm run --year {year}` first.")
+        mismatches = query_sql(con, "marts/reconcile_report.sql", year=year)
+    finally:
+        con.close()
+    print(f"IPLM {year} reconciliation (rows per level and status):")
+    for level, status, n in summary:
+        print(f"  {level:<9} {status:<18} {n:>6}")
+    if mismatches.empty:
+        print("\nNo mismatches: every published figure and BPS aggregate agrees with the computation.")
+        return 0
+    print(f"\n{len(mismatches)} mismatch(es):")
+    for r in mismatches.itertuples():
+        what = f"{r.level} {r.bps_code} {r.area_name or ''}".strip()
+        print(f"- {what} · {r.measure}: computed {_num(r.computed)}, published {_num(r.published)} "
+              f"(difference {_num(r.difference)})")
+        if r.detail:
+            print(f"    {r.detail}")
+    return 0
+
+
+def _num(value) -> str:
+    return "n/a" if value is None or value != value else f"{value:g}"
 
 
 def cmd_years(args: argparse.Namespace) -> int:
@@ -156,6 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="to_year", type=int, required=True)
     dirs(p)
     p.set_defaults(func=cmd_backfill)
+
+    p = sub.add_parser("reconcile", help="print the mismatches between computed and published figures")
+    p.add_argument("--year", type=int, help="IPLM year (default: latest registered year with exports)")
+    p.add_argument("--raw-dir", help=argparse.SUPPRESS)
+    p.add_argument("--marts-dir", help="marts folder (default: $IPLM_MARTS_DIR or data/marts)")
+    p.set_defaults(func=cmd_reconcile)
 
     p = sub.add_parser("years", help="list the registered IPLM methods per year")
     p.set_defaults(func=cmd_years)

@@ -9,7 +9,12 @@ from __future__ import annotations
 import dagster as dg
 
 from iplm_pipeline.defs.bps.assets import bps_indicators
-from iplm_pipeline.defs.marts.assets import data_completeness, iplm_scores
+from iplm_pipeline.defs.marts.assets import (
+    data_completeness,
+    iplm_scores,
+    library_region_mismatches,
+    reconciliation,
+)
 from iplm_pipeline.defs.marts.publish import marts_file
 from iplm_pipeline.defs.perpustakaan.assets import library_registrations
 from iplm_pipeline.defs.terbitan.assets import published_scores
@@ -17,7 +22,7 @@ from iplm_pipeline.resources import IplmResource
 from iplm_pipeline.schedules import annual_schedule, iplm_year_job
 
 ASSETS = [bps_indicators, library_registrations, published_scores, iplm_scores, data_completeness,
-          marts_file]
+          reconciliation, library_region_mismatches, marts_file]
 
 defs = dg.Definitions(
     assets=ASSETS,

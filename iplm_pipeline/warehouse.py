@@ -35,7 +35,8 @@ from iplm_pipeline.regions import load_regions
 SCHEMA_FILES = ("schema/staging.sql", "schema/marts.sql")
 # Tables whose rows belong to one IPLM year: publishing replaces the run's years only.
 YEAR_TABLES = ("staging.bps_values", "staging.bps_tables", "staging.libraries", "staging.published",
-               "iplm_regency", "iplm_province", "iplm_national", "quarantine", "source_files")
+               "iplm_regency", "iplm_province", "iplm_national", "quarantine", "source_files",
+               "corrections_applied", "data_completeness", "reconciliation", "library_region_mismatches")
 # Reference tables, rewritten whole from the project's reference data on every publish.
 REFERENCE_TABLES = ("regions", "methodology", "methodology_elements", "methodology_bands")
 PUBLISH_LOCK_TIMEOUT_S = 600
@@ -111,9 +112,10 @@ def write_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
 def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
                  where: str, params: dict) -> None:
     """Idempotent write: delete the slice `where` selects, insert `frame`, in one transaction."""
+    used = {k: v for k, v in params.items() if f"${k}" in where}
     con.execute("BEGIN")
     try:
-        con.execute(f"DELETE FROM {table} WHERE {where}", params)
+        con.execute(f"DELETE FROM {table} WHERE {where}", used)
         if len(frame):
             con.register("_rows", frame)
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
@@ -125,13 +127,14 @@ def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
 
 
 def write_source_year(con: duckdb.DuckDBPyConnection, source: str, year: int, staging: dict[str, pd.DataFrame],
-                      quarantine: pd.DataFrame, ledger: pd.DataFrame) -> None:
-    """Replace one source's rows of one IPLM year: its staging tables, quarantine and ledger."""
-    params = {"year": year}
+                      loaded) -> None:
+    """Replace one source's rows of one IPLM year: its staging tables, quarantine, ledger, corrections."""
+    params = {"year": year, "source": source}
     for table, frame in staging.items():
         replace_rows(con, table, frame, "year = $year", params)
-    replace_rows(con, "quarantine", quarantine, f"year = $year AND source = '{source}'", params)
-    replace_rows(con, "source_files", ledger, f"year = $year AND source = '{source}'", params)
+    for table, frame in (("quarantine", loaded.quarantine), ("source_files", loaded.ledger),
+                         ("corrections_applied", loaded.corrections)):
+        replace_rows(con, table, frame, "year = $year AND source = $source", params)
 
 
 # --------------------------------------------------------------------------- build and publish

@@ -141,3 +141,84 @@ def write_sabu_raijua(raw: Path, *, year: int = 2024, with_published: bool = Tru
             ["Kab. Sabu Raijua", "0,4712", "0,4000", "0,8840", "0,0563", "0,3646", "0,0107", "1,0000", "45,52"],
         ])
     return raw
+
+
+def write_years(raw: Path, years: list[int], *, extra_libraries: int = 0) -> Path:
+    """The `write_sabu_raijua` dataset for several IPLM years, in one raw folder.
+
+    BPS tables get one column per BPS reference year needed (IPLM year - 2: 2022/2023/2024 use
+    BPS 2020/2021/2022), with the same figures in each column; each IPLM year gets its own
+    library export (`perpustakaan/<year>/ntt.csv`, updated in March of that year) and no
+    published table. Sabu Raijua's members (31 725 against a standard of 2% x 93 330) make its
+    UPLM7 ~17: kept as is by the uncapped 2022 method, capped at 1 by the later ones.
+    `extra_libraries` adds that many small Kupang libraries per year (a bigger, slower export).
+    """
+    bps_years = sorted({year - 2 for year in years})
+    for indicator, sabu in SABU_RAIJUA_BPS.items():
+        ribu = indicator == "penduduk"
+        rows = [("Kab. Sabu Raijua" if indicator == "sekolah" else "Sabu Raijua", [sabu] * len(bps_years))]
+        rows += [(name, [figures[indicator]] * len(bps_years)) for name, figures in NEIGHBOURS.items()]
+        rows.append(("Nusa Tenggara Timur", ["…"] * len(bps_years)))
+        title = (f"Jumlah {indicator} Menurut Kabupaten/Kota"
+                 f"{' (Ribu Jiwa)' if ribu else ''} di Provinsi Nusa Tenggara Timur")
+        write_rows(raw / "bps" / indicator / "ntt.csv",
+                   bps_table(title, bps_years, rows, unit_row="Satuan: Ribu Jiwa" if ribu else None))
+    for year in years:
+        write_library_year(raw, year, extra_libraries=extra_libraries)
+    return raw
+
+
+def write_library_year(raw: Path, year: int, *, extra_libraries: int = 0, kupang_members: str = "50",
+                       file_name: str = "ntt.csv") -> Path:
+    """One IPLM year's library export: Sabu Raijua's 98 libraries, 5 + `extra_libraries` in Kupang,
+    4 in Kota Kupang; every row updated on 15 March of `year`."""
+    updated = {"Tanggal Pembaruan": f"15/03/{year}"}
+    rows = [[*row[:-1], updated["Tanggal Pembaruan"]] for row in sabu_raijua_libraries()]
+    rows += [library_row(200 + i, f"5301{i % 1000:03d}U{i + 1:07d}", "Umum", "Kupang",
+                         **{"Jumlah Koleksi Eksemplar": "1.000", "Jumlah Anggota": kupang_members}, **updated)
+             for i in range(5 + extra_libraries)]
+    rows += [library_row(100_000 + i, f"5371{i:03d}S{i + 1:07d}", "Sekolah", "Kota Kupang",
+                         **{"Jumlah Koleksi Eksemplar": "2.000", "Dibina Sesuai SNP": "Ya"}, **updated)
+             for i in range(4)]
+    return write_rows(raw / "perpustakaan" / str(year) / file_name,
+                      [["Data Perpustakaan Provinsi Nusa Tenggara Timur"], [], LIBRARY_HEADER, *rows])
+
+
+DIY_REGENCIES = ["Kulon Progo", "Bantul", "Gunungkidul", "Sleman", "Kota Yogyakarta"]
+DIY_PREFIXES = ["3401", "3402", "3403", "3404", "3471"]
+# Per regency, chosen so every UPLM can be checked by hand: K = 40 + 59 + 1 = 100, P = 100 000.
+UNIFORM_BPS = {"penduduk": "100.000", "desa_kelurahan": "40", "sekolah": "59", "perguruan_tinggi": "1",
+               "murid": "9.000", "guru": "1.000", "mahasiswa": "500", "dosen": "50"}
+# Per regency 50 libraries: C 100 000, T 20, V 1 000, S 5, A 1 000, M 1 000, so
+# UPLM1..7 = 0,5 0,5 0,5 0,5 5/(22,39% x 50) = 0,446628 0,5 0,5 and IPLM = 49,24 (Rendah).
+UNIFORM_UPLM = ["0,5000", "0,5000", "0,5000", "0,5000", "0,4466", "0,5000", "0,5000"]
+UNIFORM_IPLM = "49,24"
+
+
+def uniform_libraries(prefix: str) -> list[list]:
+    rows = []
+    for i in range(50):
+        fields = {"Jumlah Koleksi Eksemplar": "2.000"}
+        if i < 20:
+            fields |= {"Jumlah Pustakawan": "1", "Rata-rata Kunjungan per Hari": "50"}
+        if i < 5:
+            fields["Dibina Sesuai SNP"] = "Ya"
+        if i < 10:
+            fields |= {"Jumlah Keterlibatan Masyarakat": "100", "Jumlah Anggota": "100"}
+        rows.append(library_row(i + 1, f"{prefix}001{'U' if i < 10 else 'S'}{i + 1:07d}",
+                                "Umum" if i < 10 else "Sekolah", "", **fields))
+    return rows
+
+
+def write_uniform_diy(raw: Path, year: int = 2024, *, aggregate_offsets: dict[str, int] | None = None) -> Path:
+    """DI Yogyakarta with five identical regencies whose UPLM are known by hand (synthetic)."""
+    offsets = aggregate_offsets or {}
+    for indicator, value in UNIFORM_BPS.items():
+        number = int(value.replace(".", ""))
+        aggregate = f"{5 * number + offsets.get(indicator, 0):,}".replace(",", ".")
+        grid = bps_table(f"Jumlah {indicator} di Provinsi DI Yogyakarta", [year - 2],
+                         [*[(name, [value]) for name in DIY_REGENCIES], ("Provinsi D.I. Yogyakarta", [aggregate])])
+        write_rows(raw / "bps" / indicator / "diy.xlsx", grid)
+    rows = [row for prefix in DIY_PREFIXES for row in uniform_libraries(prefix)]
+    write_rows(raw / "perpustakaan" / str(year) / "diy.csv", [LIBRARY_HEADER, *rows], delimiter=";")
+    return raw

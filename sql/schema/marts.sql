@@ -122,3 +122,84 @@ CREATE TABLE IF NOT EXISTS data_completeness (
     share_participation DOUBLE, share_members DOUBLE, share_updated_at DOUBLE, share_complete DOUBLE
 );
 COMMENT ON TABLE data_completeness IS 'One row per (year, kabupaten/kota): libraries registered (by type) and, per input field, the share of them that reported it (0-1; NULL without libraries). Empty fields count as 0 in the index, so read these shares next to it.';
+
+CREATE TABLE IF NOT EXISTS reconciliation (
+    year INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    bps_code VARCHAR NOT NULL,
+    area_name VARCHAR,
+    measure VARCHAR NOT NULL,
+    computed DOUBLE,
+    published DOUBLE,
+    difference DOUBLE,
+    tolerance DOUBLE NOT NULL,
+    status VARCHAR NOT NULL,
+    detail VARCHAR,
+    implied_base DOUBLE,
+    implied_actual DOUBLE,
+    closer_to_regency_mean BOOLEAN,
+    source_file VARCHAR,
+    row_number INTEGER
+);
+COMMENT ON TABLE reconciliation IS 'One row per (year, level, bps_code, measure): computed against published. Levels regency/province/national compare uplm1..uplm7 and iplm; level source holds source checks: bps_aggregate:<indicator> (a BPS table''s aggregate row against the sum of its rows) and published_self:iplm (a printed IPLM against 100 x the mean of its own printed UPLM). status: match, mismatch, missing_published, missing_computed.';
+
+CREATE TABLE IF NOT EXISTS library_region_mismatches (
+    year INTEGER NOT NULL,
+    npp VARCHAR NOT NULL,
+    name VARCHAR,
+    kemendagri_code VARCHAR NOT NULL,
+    bps_code VARCHAR NOT NULL,
+    npp_regency_name VARCHAR NOT NULL,
+    text_regency_name VARCHAR,
+    text_region_code VARCHAR,
+    status VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    sheet VARCHAR,
+    row_number INTEGER NOT NULL
+);
+COMMENT ON TABLE library_region_mismatches IS 'One row per (year, library) whose Kabupaten/Kota text names another regency (other_regency) or no known regency (unknown_text) than its NPP. The library counts under its NPP regency.';
+
+CREATE TABLE IF NOT EXISTS corrections_applied (
+    year INTEGER NOT NULL,
+    source VARCHAR NOT NULL,
+    source_year INTEGER NOT NULL,
+    area VARCHAR NOT NULL,
+    field VARCHAR NOT NULL,
+    original DOUBLE,
+    corrected DOUBLE,
+    reason VARCHAR NOT NULL
+);
+COMMENT ON TABLE corrections_applied IS 'One row per (year, correction) applied in staging from corrections.csv beside the raw folders: which source value was replaced, by what, and why.';
+
+CREATE OR REPLACE VIEW iplm_regency_completeness AS
+SELECT r.*, c.* EXCLUDE (year, bps_code, kemendagri_code, province_bps_code, regency_name, libraries)
+FROM iplm_regency r
+LEFT JOIN data_completeness c USING (year, bps_code);
+COMMENT ON VIEW iplm_regency_completeness IS 'One row per (year, kabupaten/kota): iplm_regency with its data_completeness shares beside the index, so a low score from unreported fields is told apart from a low score from few libraries.';
+
+CREATE OR REPLACE VIEW iplm_province_completeness AS
+SELECT p.*,
+       c.libraries_umum, c.libraries_sekolah, c.libraries_perguruan_tinggi, c.libraries_khusus,
+       c.share_collections, c.share_librarians, c.share_technicians, c.share_visits_per_day, c.share_snp,
+       c.share_participation, c.share_members, c.share_complete
+FROM iplm_province p
+LEFT JOIN (
+    SELECT year, province_bps_code AS bps_code,
+           sum(libraries_umum) AS libraries_umum, sum(libraries_sekolah) AS libraries_sekolah,
+           sum(libraries_perguruan_tinggi) AS libraries_perguruan_tinggi, sum(libraries_khusus) AS libraries_khusus,
+           sum(share_collections * libraries) / nullif(sum(libraries), 0) AS share_collections,
+           sum(share_librarians * libraries) / nullif(sum(libraries), 0) AS share_librarians,
+           sum(share_technicians * libraries) / nullif(sum(libraries), 0) AS share_technicians,
+           sum(share_visits_per_day * libraries) / nullif(sum(libraries), 0) AS share_visits_per_day,
+           sum(share_snp * libraries) / nullif(sum(libraries), 0) AS share_snp,
+           sum(share_participation * libraries) / nullif(sum(libraries), 0) AS share_participation,
+           sum(share_members * libraries) / nullif(sum(libraries), 0) AS share_members,
+           sum(share_complete * libraries) / nullif(sum(libraries), 0) AS share_complete
+    FROM data_completeness GROUP BY ALL
+) c USING (year, bps_code);
+COMMENT ON VIEW iplm_province_completeness IS 'One row per (year, province): iplm_province with the shares of its libraries that reported each field (weighted by libraries).';
+
+CREATE OR REPLACE VIEW quarantine_summary AS
+SELECT year, source, reason, count(*) AS rows, count(DISTINCT source_file) AS files
+FROM quarantine GROUP BY ALL;
+COMMENT ON VIEW quarantine_summary IS 'One row per (year, source, reason): how many raw rows were quarantined and from how many files.';

@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS staging.bps_values (
     value_status VARCHAR NOT NULL,    -- number, nihil ('-' = 0) or missing
     unit_multiplier INTEGER NOT NULL  -- 1000 where the table is in 'Ribu'
 );
+COMMENT ON TABLE staging.bps_values IS 'One row per (year, BPS table row) for the BPS reference year of the IPLM year: regency rows and the flagged aggregate row.';
 
 CREATE TABLE IF NOT EXISTS staging.bps_tables (
     year INTEGER NOT NULL,
@@ -34,6 +35,7 @@ CREATE TABLE IF NOT EXISTS staging.bps_tables (
     has_aggregate BOOLEAN NOT NULL,
     note VARCHAR
 );
+COMMENT ON TABLE staging.bps_tables IS 'One row per (year, BPS table file): its province, indicator, years, unit and notes.';
 
 CREATE TABLE IF NOT EXISTS staging.libraries (
     year INTEGER NOT NULL,
@@ -62,6 +64,7 @@ CREATE TABLE IF NOT EXISTS staging.libraries (
     row_number INTEGER NOT NULL,
     read_order BIGINT NOT NULL
 );
+COMMENT ON TABLE staging.libraries IS 'One row per (year, NPP): the library registration kept after validation and deduplication, typed.';
 
 CREATE TABLE IF NOT EXISTS staging.published (
     year INTEGER NOT NULL,
@@ -75,3 +78,4 @@ CREATE TABLE IF NOT EXISTS staging.published (
     sheet VARCHAR,
     row_number INTEGER NOT NULL
 );
+COMMENT ON TABLE staging.published IS 'One row per (year, level, area) printed in the published report tables.';

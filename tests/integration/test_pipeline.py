@@ -69,12 +69,14 @@ def test_ledger_balances_and_checks_pass(sabu_raw):
 def test_marts_state_their_grain_in_comments(sabu_raw):
     _, marts = sabu_raw
     assert main(["run", "--year", "2024", "-q"]) == 0
-    comments = dict(query(marts, "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main'"))
+    comments = dict(query(marts, "SELECT table_name, comment FROM duckdb_tables() UNION ALL "
+                                 "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal"))
     for table in ("iplm_regency", "iplm_province", "iplm_national", "quarantine", "source_files",
-                  "data_completeness"):
+                  "data_completeness", "reconciliation", "library_region_mismatches", "corrections_applied",
+                  "iplm_regency_completeness", "libraries", "bps_values"):
         assert comments[table].startswith("One row per"), table
     missing = query(marts, "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' "
-                           "AND table_name LIKE 'iplm_%' AND comment IS NULL")
+                           "AND comment IS NULL AND table_name IN (SELECT table_name FROM duckdb_tables())")
     assert missing == []
 
 

@@ -6,6 +6,7 @@ import time
 import dagster as dg
 
 from iplm_pipeline.checks import rows_accounted_spec, sql_check
+from iplm_pipeline.corrections import load_corrections
 from iplm_pipeline.methodology import get_method
 from iplm_pipeline.partitions import single_run, year_partitions
 from iplm_pipeline.regions import load_regions
@@ -32,10 +33,9 @@ def bps_indicators(context: dg.AssetExecutionContext, iplm: IplmResource) -> dg.
         for year in years:
             started = time.perf_counter()
             bps_year = get_method(year).bps_reference_year
-            loaded = load_bps_year(iplm.raw, year, bps_year, load_regions())
+            loaded = load_bps_year(iplm.raw, year, bps_year, load_regions(), load_corrections(iplm.raw))
             write_source_year(con, "bps", year, {"staging.bps_values": loaded.values,
-                                                 "staging.bps_tables": loaded.tables},
-                              loaded.quarantine, loaded.ledger)
+                                                 "staging.bps_tables": loaded.tables}, loaded)
             provinces = {t.province.short_name for t in loaded.parsed}
             counts[year] = len(loaded.values)
             report(context, f"[{year}] bps_indicators: {len(loaded.parsed)} tables (BPS {bps_year}) for "

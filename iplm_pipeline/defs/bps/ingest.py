@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from iplm_pipeline.corrections import Correction, apply_corrections
 from iplm_pipeline.errors import Location, RegionError, SourceError, SourceErrors
 from iplm_pipeline.ledger import file_sha256, quarantine_frame, raw_values_json, relative_name
 from iplm_pipeline.parsing import NumberKind, Table, cell_text, list_source_files, parse_number, read_table
@@ -232,12 +233,16 @@ class BpsYear:
     tables: pd.DataFrame  # staging.bps_tables rows
     quarantine: pd.DataFrame
     ledger: pd.DataFrame  # source_files rows
+    corrections: pd.DataFrame  # corrections applied
 
 
-def load_bps_year(raw: Path, year: int, bps_year: int, regions: RegionLookup) -> BpsYear:
+def load_bps_year(raw: Path, year: int, bps_year: int, regions: RegionLookup,
+                  corrections: tuple[Correction, ...] = ()) -> BpsYear:
     """The BPS inputs of IPLM year `year` (values of `bps_year`), with their ledger and footnotes."""
     parsed = read_bps_tables(raw, bps_year, regions)
     values = pd.concat([t.rows for t in parsed], ignore_index=True) if parsed else pd.DataFrame(columns=ROW_COLUMNS)
+    values, applied = apply_corrections(values, corrections, "bps", bps_year, area_column="bps_code",
+                                        field_column="indicator", value_column="value")
     notes = pd.concat([t.footnotes for t in parsed], ignore_index=True) if parsed else quarantine_frame()
     tables = pd.DataFrame([{
         "year": year, "indicator": t.indicator, "source_file": t.source_file, "sheet": t.sheet,
@@ -252,4 +257,5 @@ def load_bps_year(raw: Path, year: int, bps_year: int, regions: RegionLookup) ->
         "sha256": file_sha256(t.path), "header_row": t.header_row,
         "rows_read": t.rows_read, "rows_kept": len(t.rows), "rows_quarantined": len(t.footnotes),
         "rows_skipped": t.blank_rows} for t in parsed])
-    return BpsYear(parsed, values.assign(year=year), tables, notes.assign(year=year), ledger)
+    return BpsYear(parsed, values.assign(year=year), tables, notes.assign(year=year), ledger,
+                   applied.assign(year=year))

@@ -5,6 +5,7 @@ import time
 
 import dagster as dg
 
+from iplm_pipeline.checks import sql_check
 from iplm_pipeline.methodology import get_method
 from iplm_pipeline.partitions import single_run, year_partitions
 from iplm_pipeline.resources import IplmResource, report, run_years
@@ -13,6 +14,7 @@ from iplm_pipeline.warehouse import run_sql
 from .checks import score_check_specs, score_checks
 
 SCORE_MARTS = ("iplm_regency", "iplm_province", "iplm_national")
+RECONCILIATION_STATUSES = ("match", "mismatch", "missing_published", "missing_computed")
 
 
 @dg.multi_asset(
@@ -75,4 +77,52 @@ def data_completeness(context: dg.AssetExecutionContext, iplm: IplmResource) -> 
                                 [year]).fetchone()[0]
             report(context, f"[{year}] data_completeness: mean share of libraries reporting every "
                             f"input {share if share is None else f'{share:.0%}'}")
+    return dg.MaterializeResult()
+
+
+@dg.asset(
+    group_name="marts",
+    partitions_def=year_partitions,
+    backfill_policy=single_run,
+    deps=["iplm_regency", "iplm_province", "iplm_national", "published_scores", "bps_indicators"],
+    kinds={"duckdb"},
+    check_specs=[dg.AssetCheckSpec(
+        "published_figures_match", asset="reconciliation",
+        description="Computed UPLM/IPLM equal the published ones at their precision, BPS aggregates equal "
+                    "the sum of their rows, printed IPLM follow from printed UPLM. WARN: a disagreement "
+                    "is explained in the mart, not a pipeline failure.")],
+    description="One row per (year, level, bps_code, measure): computed against published, with status, "
+                "difference and what a mismatching published value implies; plus source checks (BPS "
+                "aggregate rows, published IPLM against their own UPLM).",
+)
+def reconciliation(context: dg.AssetExecutionContext, iplm: IplmResource) -> dg.MaterializeResult:
+    years = run_years(context)
+    with iplm.connect(context) as con:
+        for year in years:
+            run_sql(con, "marts/reconciliation.sql", year=year)
+            counts = dict(con.execute("SELECT status, count(*) FROM reconciliation WHERE year = ? GROUP BY ALL",
+                                      [year]).fetchall())
+            report(context, f"[{year}] reconciliation: "
+                            + ", ".join(f"{counts.get(s, 0)} {s}" for s in RECONCILIATION_STATUSES))
+        check = sql_check(con, "reconciliation_mismatches.sql", "published_figures_match",
+                          severity=dg.AssetCheckSeverity.WARN, years=years)
+    return dg.MaterializeResult(check_results=[check])
+
+
+@dg.asset(
+    group_name="marts",
+    partitions_def=year_partitions,
+    backfill_policy=single_run,
+    deps=["library_registrations"],
+    kinds={"duckdb"},
+    description="One row per (year, library) whose Kabupaten/Kota text names another or no known regency "
+                "than its NPP; the library counts under its NPP regency.",
+)
+def library_region_mismatches(context: dg.AssetExecutionContext, iplm: IplmResource) -> dg.MaterializeResult:
+    with iplm.connect(context) as con:
+        for year in run_years(context):
+            run_sql(con, "marts/library_region_mismatches.sql", year=year)
+            n = con.execute("SELECT count(*) FROM library_region_mismatches WHERE year = ?", [year]).fetchone()[0]
+            report(context, f"[{year}] library_region_mismatches: {n} libraries whose Kabupaten/Kota text "
+                            "disagrees with their NPP")
     return dg.MaterializeResult()

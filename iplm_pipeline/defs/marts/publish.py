@@ -9,7 +9,8 @@ from iplm_pipeline.partitions import single_run, year_partitions
 from iplm_pipeline.resources import IplmResource, report, run_years
 
 PUBLISHED_ASSETS = ["bps_indicators", "library_registrations", "published_scores", "iplm_regency",
-                    "iplm_province", "iplm_national", "data_completeness"]
+                    "iplm_province", "iplm_national", "data_completeness", "reconciliation",
+                    "library_region_mismatches"]
 
 
 @dg.asset(

@@ -6,6 +6,7 @@ import time
 import dagster as dg
 
 from iplm_pipeline.checks import rows_accounted_spec, sql_check
+from iplm_pipeline.corrections import load_corrections
 from iplm_pipeline.partitions import single_run, year_partitions
 from iplm_pipeline.regions import load_regions
 from iplm_pipeline.resources import IplmResource, report, run_years
@@ -31,9 +32,9 @@ def library_registrations(context: dg.AssetExecutionContext, iplm: IplmResource)
     with iplm.connect(context) as con:
         for year in years:
             started = time.perf_counter()
-            result = load_library_year(iplm.raw, year, regions)
+            result = load_library_year(iplm.raw, year, regions, load_corrections(iplm.raw))
             kept, quarantine, ledger = result.kept, result.quarantine, result.ledger
-            write_source_year(con, "perpustakaan", year, {"staging.libraries": kept}, quarantine, ledger)
+            write_source_year(con, "perpustakaan", year, {"staging.libraries": kept}, result)
             reasons = quarantine["reason"].value_counts().to_dict()
             summary[str(year)] = {"files": len(ledger), "rows_read": int(ledger["rows_read"].sum()),
                                   "kept": len(kept), "quarantined": reasons}

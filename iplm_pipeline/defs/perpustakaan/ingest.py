@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from iplm_pipeline.corrections import Correction, apply_corrections
 from iplm_pipeline.errors import Location, SourceError
 from iplm_pipeline.ledger import file_sha256, quarantine_frame, raw_values_json, relative_name
 from iplm_pipeline.parsing import Table, header_key, list_source_files, parse_dates, parse_numbers, read_table
@@ -239,9 +240,11 @@ class LibraryYear:
     kept: pd.DataFrame  # staging.libraries rows: one per NPP
     quarantine: pd.DataFrame
     ledger: pd.DataFrame  # source_files rows
+    corrections: pd.DataFrame  # corrections applied
 
 
-def load_library_year(raw: Path, year: int, regions: RegionLookup) -> LibraryYear:
+def load_library_year(raw: Path, year: int, regions: RegionLookup,
+                      corrections: tuple[Correction, ...] = ()) -> LibraryYear:
     """Every export of `raw/perpustakaan/<year>/`: read, validate, deduplicate, account for each row."""
     folder = raw / "perpustakaan" / str(year)
     paths = list_source_files(folder)
@@ -268,5 +271,6 @@ def load_library_year(raw: Path, year: int, regions: RegionLookup) -> LibraryYea
         "rows_kept": int((kept["source_file"] == name).sum()),
         "rows_quarantined": int((quarantine["source_file"] == name).sum()),
         "rows_skipped": f.table.blank_rows} for name, f in exports.items()])
-    return LibraryYear(kept[LIBRARY_COLUMNS[1:]].assign(year=year).reset_index(drop=True),
-                       quarantine.assign(year=year), ledger)
+    kept, applied = apply_corrections(kept[LIBRARY_COLUMNS[1:]].reset_index(drop=True), corrections,
+                                      "perpustakaan", year, area_column="npp")
+    return LibraryYear(kept.assign(year=year), quarantine.assign(year=year), ledger, applied.assign(year=year))

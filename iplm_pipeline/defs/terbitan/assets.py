@@ -6,6 +6,7 @@ import time
 import dagster as dg
 
 from iplm_pipeline.checks import rows_accounted_spec, sql_check
+from iplm_pipeline.corrections import load_corrections
 from iplm_pipeline.partitions import single_run, year_partitions
 from iplm_pipeline.regions import load_regions
 from iplm_pipeline.resources import IplmResource, report, run_years
@@ -31,9 +32,8 @@ def published_scores(context: dg.AssetExecutionContext, iplm: IplmResource) -> d
     with iplm.connect(context) as con:
         for year in years:
             started = time.perf_counter()
-            loaded = load_published_year(iplm.raw, year, regions)
-            write_source_year(con, "terbitan", year, {"staging.published": loaded.rows},
-                              loaded.quarantine, loaded.ledger)
+            loaded = load_published_year(iplm.raw, year, regions, load_corrections(iplm.raw))
+            write_source_year(con, "terbitan", year, {"staging.published": loaded.rows}, loaded)
             counts[str(year)] = len(loaded.rows)
             report(context, f"[{year}] published_scores: {len(loaded.ledger)} table(s), {len(loaded.rows)} published "
                             f"areas ({time.perf_counter() - started:.1f} s)")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from iplm_pipeline.corrections import Correction, apply_corrections
 from iplm_pipeline.errors import Location, RegionError, SourceError, SourceErrors
 from iplm_pipeline.ledger import file_sha256, quarantine_frame, raw_values_json, relative_name
 from iplm_pipeline.parsing import NumberKind, cell_text, header_key, list_source_files, parse_number, read_table
@@ -145,9 +146,11 @@ class PublishedYear:
     rows: pd.DataFrame  # staging.published rows
     quarantine: pd.DataFrame
     ledger: pd.DataFrame
+    corrections: pd.DataFrame  # corrections applied
 
 
-def load_published_year(raw: Path, year: int, regions: RegionLookup) -> PublishedYear:
+def load_published_year(raw: Path, year: int, regions: RegionLookup,
+                        corrections: tuple[Correction, ...] = ()) -> PublishedYear:
     """Every table of `raw/terbitan/<year>/` (none is fine: nothing to reconcile against)."""
     paths = list_source_files(raw / "terbitan" / str(year))
     tables = [read_published_table(p, regions, relative_name(p, raw)) for p in paths]
@@ -162,4 +165,5 @@ def load_published_year(raw: Path, year: int, regions: RegionLookup) -> Publishe
         "rows_kept": int((rows["source_file"] == t.source_file).sum()),
         "rows_quarantined": int((quarantine["source_file"] == t.source_file).sum()),
         "rows_skipped": t.blank_rows} for t, p in zip(tables, paths, strict=True)])
-    return PublishedYear(rows.assign(year=year), quarantine.assign(year=year), ledger)
+    rows, applied = apply_corrections(rows, corrections, "terbitan", year, area_column="bps_code")
+    return PublishedYear(rows.assign(year=year), quarantine.assign(year=year), ledger, applied.assign(year=year))

@@ -1,0 +1,184 @@
+-- Grain: one row per (year, level, bps_code, measure) for IPLM year $year (see the table comment).
+-- Every disagreement is shown with what it implies; nothing is resolved silently.
+DELETE FROM reconciliation WHERE year = $year;
+
+INSERT INTO reconciliation BY NAME
+WITH areas AS (
+    SELECT 'regency' AS level, bps_code, regency_name AS area_name, province_bps_code,
+           * EXCLUDE (bps_code, regency_name, province_bps_code)
+    FROM iplm_regency WHERE year = $year
+    UNION ALL BY NAME
+    SELECT 'province' AS level, bps_code, province_name AS area_name, bps_code AS province_bps_code,
+           * EXCLUDE (bps_code, province_name)
+    FROM iplm_province WHERE year = $year
+    UNION ALL BY NAME
+    SELECT 'national' AS level, '00' AS bps_code, 'Indonesia' AS area_name, '00' AS province_bps_code, *
+    FROM iplm_national WHERE year = $year
+), computed_wide AS (
+    SELECT level, bps_code, uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7, CAST(iplm AS DOUBLE) AS iplm
+    FROM areas
+), computed AS (
+    FROM computed_wide
+    UNPIVOT INCLUDE NULLS (computed FOR measure IN (uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7, iplm))
+), published_wide AS (
+    SELECT level, bps_code, region_text, source_file, row_number,
+           uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7, iplm
+    FROM staging.published WHERE year = $year
+), published AS (
+    FROM published_wide
+    UNPIVOT INCLUDE NULLS (published FOR measure IN (uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7, iplm))
+), inputs_wide AS (
+    SELECT level, bps_code, population, school_civitas, academic_civitas, institutions, libraries,
+           collections, staff, visits_per_day, snp_libraries, participation, members
+    FROM areas
+), inputs AS (
+    UNPIVOT inputs_wide
+    ON population, school_civitas, academic_civitas, institutions, libraries, collections, staff,
+       visits_per_day, snp_libraries, participation, members
+    INTO NAME input VALUE amount
+), compared AS (
+    SELECT coalesce(c.level, p.level) AS level, coalesce(c.bps_code, p.bps_code) AS bps_code,
+           coalesce(c.measure, p.measure) AS measure, c.computed, p.published, p.region_text,
+           p.source_file, p.row_number,
+           CASE WHEN coalesce(c.measure, p.measure) = 'iplm' THEN 0.005 ELSE 0.00005 END AS tolerance
+    FROM computed c
+    FULL JOIN published p USING (level, bps_code, measure)
+), explained AS (
+    -- Back-solve a mismatching UPLM: UPLM = actual / (factor x base), so the published value implies
+    -- base = actual / (factor x UPLM) with the computed actual, or actual = UPLM x factor x base.
+    SELECT x.*, e.actual_measure, e.base_measure, e.cap,
+           act.amount AS actual, base.amount AS base,
+           e.factor_numerator / e.factor_denominator AS factor,
+           CASE WHEN x.published > 0 AND x.published < coalesce(e.cap, 'infinity'::DOUBLE)
+                THEN act.amount / ((e.factor_numerator / e.factor_denominator) * x.published) END AS implied_base,
+           CASE WHEN x.published < coalesce(e.cap, 'infinity'::DOUBLE)
+                THEN x.published * (e.factor_numerator / e.factor_denominator) * base.amount END AS implied_actual,
+           CASE WHEN x.published > 0.00005 AND x.published < coalesce(e.cap, 'infinity'::DOUBLE)
+                THEN act.amount / ((e.factor_numerator / e.factor_denominator) * (x.published + 0.00005)) END
+               AS implied_base_low,
+           CASE WHEN x.published > 0.00005 AND x.published < coalesce(e.cap, 'infinity'::DOUBLE)
+                THEN act.amount / ((e.factor_numerator / e.factor_denominator) * (x.published - 0.00005)) END
+               AS implied_base_high
+    FROM compared x
+    LEFT JOIN (SELECT * FROM methodology_elements WHERE year = $year) e ON x.measure = 'uplm' || e.uplm
+    LEFT JOIN inputs act ON act.level = x.level AND act.bps_code = x.bps_code AND act.input = e.actual_measure
+    LEFT JOIN inputs base ON base.level = x.level AND base.bps_code = x.bps_code AND base.input = e.base_measure
+), statused AS (
+    SELECT *,
+           CASE WHEN published IS NULL AND computed IS NULL THEN 'missing_computed'
+                WHEN published IS NULL THEN 'missing_published'
+                WHEN computed IS NULL THEN 'missing_computed'
+                WHEN abs(computed - published) <= tolerance + 1e-9 THEN 'match'
+                ELSE 'mismatch' END AS status
+    FROM explained
+), regency_means AS (
+    -- The mean of regency scores, to spot a published province (or nation) that was averaged
+    -- rather than pooled (NTB 2024: province 60,42 while its regencies average 50,53).
+    SELECT province_bps_code AS bps_code, 'province' AS level, avg(CAST(iplm AS DOUBLE)) AS regency_mean
+    FROM iplm_regency WHERE year = $year GROUP BY ALL
+    UNION ALL
+    SELECT '00', 'national', avg(CAST(iplm AS DOUBLE)) FROM iplm_regency WHERE year = $year
+), uplm_mismatches AS (
+    SELECT level, bps_code, string_agg(upper(measure), ', ' ORDER BY measure) AS which
+    FROM statused WHERE status = 'mismatch' AND measure <> 'iplm' GROUP BY ALL
+)
+SELECT $year AS year, s.level, s.bps_code,
+       coalesce(a.area_name, s.region_text) AS area_name, s.measure, s.computed, s.published,
+       s.computed - s.published AS difference, s.tolerance, s.status,
+       CASE
+           WHEN s.status = 'missing_computed' AND a.bps_code IS NULL THEN
+               format('published in {} row {}, but the raw data hold no {} for it', s.source_file, s.row_number,
+                      s.level)
+           WHEN s.status = 'missing_computed' AND s.source_file IS NULL THEN
+               format('neither published nor computable: {}', coalesce(a.missing_inputs, 'an input is missing'))
+           WHEN s.status = 'missing_computed' THEN
+               format('published in {} row {}; not computable: {}', s.source_file, s.row_number,
+                      coalesce(a.missing_inputs, 'an input is missing'))
+           WHEN s.status = 'missing_published' AND s.source_file IS NULL THEN 'not in the published tables'
+           WHEN s.status = 'missing_published' THEN format('empty in {} row {}', s.source_file, s.row_number)
+           WHEN s.status = 'mismatch' AND s.measure <> 'iplm' AND s.published >= coalesce(s.cap, 'infinity'::DOUBLE) THEN
+               format('published {} is the cap; the computed {} = {:.0f} / ({:g} x {:.0f}) is below it',
+                      s.published, s.measure, s.actual, s.factor, s.base)
+           WHEN s.status = 'mismatch' AND s.measure <> 'iplm' THEN
+               format('published {:.4f} implies {} = {:.1f} ({:.1f}-{:.1f} within 4-decimal rounding) with the '
+                      'computed {} = {:.0f}, where the sources give {:.0f}; or {} = {:.1f} with the computed {} = {:.0f}',
+                      s.published, s.base_measure, s.implied_base, s.implied_base_low, s.implied_base_high,
+                      s.actual_measure, s.actual, s.base, s.actual_measure, s.implied_actual, s.base_measure, s.base)
+           WHEN s.status = 'mismatch' AND m.which IS NOT NULL THEN
+               format('follows from the mismatching {}', m.which)
+           WHEN s.status = 'mismatch' THEN 'every UPLM matches: the published IPLM does not follow from them'
+           WHEN s.status = 'match' AND s.computed <> s.published THEN 'equal at the published precision'
+       END || CASE
+           WHEN s.measure = 'iplm' AND s.level <> 'regency' AND r.regency_mean IS NOT NULL AND s.published IS NOT NULL
+                AND abs(s.published - r.regency_mean) < abs(s.published - s.computed)
+           THEN format('; the published value is closer to the mean of regency scores ({:.2f}) than to the pooled '
+                       'value ({:.2f})', r.regency_mean, s.computed)
+           ELSE '' END AS detail,
+       CASE WHEN s.status = 'mismatch' THEN s.implied_base END AS implied_base,
+       CASE WHEN s.status = 'mismatch' THEN s.implied_actual END AS implied_actual,
+       CASE WHEN s.measure = 'iplm' AND s.level <> 'regency' AND s.published IS NOT NULL
+            THEN abs(s.published - r.regency_mean) < abs(s.published - s.computed) END AS closer_to_regency_mean,
+       s.source_file, s.row_number
+FROM statused s
+LEFT JOIN areas a USING (level, bps_code)
+LEFT JOIN regency_means r USING (level, bps_code)
+LEFT JOIN uplm_mismatches m USING (level, bps_code)
+
+UNION ALL BY NAME
+
+-- Source check: each BPS table's aggregate row against the sum of its regency rows.
+SELECT $year AS year, 'source' AS level, t.province_bps_code AS bps_code, t.province_name AS area_name,
+       'bps_aggregate:' || t.indicator AS measure, rows.total AS computed, agg.value AS published,
+       rows.total - agg.value AS difference,
+       CASE WHEN t.unit_multiplier = 1000 THEN 10 * rows.n ELSE 0 END AS tolerance,
+       CASE WHEN agg.value IS NULL THEN 'missing_published'
+            WHEN rows.total IS NULL THEN 'missing_computed'
+            WHEN abs(rows.total - agg.value) <= (CASE WHEN t.unit_multiplier = 1000 THEN 10 * rows.n ELSE 0 END) + 1e-9
+                THEN 'match'
+            ELSE 'mismatch' END AS status,
+       format('{}: {} {} for {}: {} regency rows sum to {}, the {} row says {}{}', t.source_file, t.indicator,
+              t.bps_year, t.province_name, rows.n,
+              coalesce(format('{:.0f}', rows.total), 'n/a (a row is not available)'),
+              coalesce(format('aggregate (row {})', agg.row_number), 'aggregate'),
+              coalesce(format('{:.0f}', agg.value),
+                       CASE WHEN t.has_aggregate THEN 'n/a' ELSE 'nothing (no aggregate row)' END),
+              CASE WHEN t.unit_multiplier = 1000 THEN ' (table in Ribu: 0,01 thousand per row is rounding)' ELSE '' END)
+           AS detail,
+       NULL AS implied_base, NULL AS implied_actual, NULL AS closer_to_regency_mean,
+       t.source_file, agg.row_number
+FROM staging.bps_tables t
+LEFT JOIN (
+    SELECT source_file, count(*) AS n, CASE WHEN count(value) = count(*) THEN sum(value) END AS total
+    FROM staging.bps_values WHERE year = $year AND NOT is_aggregate GROUP BY ALL
+) rows USING (source_file)
+LEFT JOIN (
+    SELECT source_file, value, row_number FROM staging.bps_values WHERE year = $year AND is_aggregate
+) agg USING (source_file)
+WHERE t.year = $year AND t.has_bps_year
+
+UNION ALL BY NAME
+
+-- Source check: each printed IPLM against 100 x the mean of its own printed UPLM. Printed UPLM are
+-- rounded to 4 decimals, so up to 0,01 is rounding; a larger gap is an error inside the publication.
+SELECT $year AS year, 'source' AS level, p.bps_code, p.region_text AS area_name, 'published_self:iplm' AS measure,
+       round(100 * (p.uplm1 + p.uplm2 + p.uplm3 + p.uplm4 + p.uplm5 + p.uplm6 + p.uplm7) / 7, 2) AS computed,
+       p.iplm AS published,
+       round(100 * (p.uplm1 + p.uplm2 + p.uplm3 + p.uplm4 + p.uplm5 + p.uplm6 + p.uplm7) / 7, 2) - p.iplm AS difference,
+       0.01 AS tolerance,
+       CASE WHEN p.iplm IS NULL THEN 'missing_published'
+            WHEN p.uplm1 IS NULL OR p.uplm2 IS NULL OR p.uplm3 IS NULL OR p.uplm4 IS NULL OR p.uplm5 IS NULL
+                 OR p.uplm6 IS NULL OR p.uplm7 IS NULL THEN 'missing_computed'
+            WHEN abs(round(100 * (p.uplm1 + p.uplm2 + p.uplm3 + p.uplm4 + p.uplm5 + p.uplm6 + p.uplm7) / 7, 2) - p.iplm)
+                 <= 0.01 + 1e-9 THEN 'match'
+            ELSE 'mismatch' END AS status,
+       format('{} row {} ({}): printed IPLM against 100 x the mean of its printed UPLM{}', p.source_file,
+              p.row_number, p.level,
+              CASE WHEN abs(round(100 * (p.uplm1 + p.uplm2 + p.uplm3 + p.uplm4 + p.uplm5 + p.uplm6 + p.uplm7) / 7, 2)
+                            - p.iplm) > 0.01 + 1e-9 THEN '; the gap exceeds rounding: a publication error'
+                   WHEN round(100 * (p.uplm1 + p.uplm2 + p.uplm3 + p.uplm4 + p.uplm5 + p.uplm6 + p.uplm7) / 7, 2)
+                            <> p.iplm THEN '; 0,01 apart, as rounding the UPLM to 4 decimals allows'
+                   ELSE '' END) AS detail,
+       NULL AS implied_base, NULL AS implied_actual, NULL AS closer_to_regency_mean, p.source_file, p.row_number
+FROM staging.published p
+WHERE p.year = $year
+ORDER BY level, bps_code, measure;
