@@ -6,6 +6,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
+from iplm_pipeline.resources import progress_log
 from iplm_pipeline.warehouse import query_sql
 
 SAMPLE_ROWS = 10
@@ -17,6 +18,10 @@ def check_result(offending: pd.DataFrame, check_name: str, sql_name: str, *,
     metadata = {"offending_rows": dg.MetadataValue.int(len(offending)), "query": f"sql/checks/{sql_name}"}
     if len(offending):
         metadata["sample"] = dg.MetadataValue.md(offending.head(SAMPLE_ROWS).to_markdown(index=False))
+        level = "ERROR" if severity == dg.AssetCheckSeverity.ERROR else "WARN"
+        progress_log.warning(f"check {level} {asset_key}.{check_name}: {len(offending)} offending row(s) "
+                             f"(sql/checks/{sql_name}); first ones:\n"
+                             + offending.head(SAMPLE_ROWS).to_string(index=False, max_colwidth=60))
     return dg.AssetCheckResult(check_name=check_name, asset_key=asset_key, passed=offending.empty,
                                severity=severity, metadata=metadata)
 
@@ -30,6 +35,6 @@ def sql_check(con: duckdb.DuckDBPyConnection, sql_name: str, check_name: str, *,
 
 def rows_accounted_spec(asset: str) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(
-        "rows_accounted", asset=asset,
+        "rows_accounted", asset=asset, blocking=True,
         description="Per raw file: rows read = rows kept + rows quarantined (duplicates included), "
                     "counted from the stored tables (sql/checks/assert_rows_accounted.sql).")

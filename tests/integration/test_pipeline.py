@@ -105,3 +105,24 @@ def test_unknown_region_fails_with_file_and_text_and_publishes_nothing(sabu_raw,
     assert "bps/dosen/ntt.csv, row 4, column 'Kabupaten/Kota': unknown regency name 'Kupang Raya'" in err
     assert not (marts / "iplm.duckdb").exists()
     assert not list((marts / ".build").glob("*.duckdb"))  # the failed run's build file is gone
+
+
+def test_failing_error_check_blocks_publishing(sabu_raw, monkeypatch, capsys):
+    _, marts = sabu_raw
+    import pandas as pd
+
+    import iplm_pipeline.checks as checks
+
+    real = checks.query_sql
+
+    def lose_a_row(con, name, **params):
+        if name.endswith("assert_rows_accounted.sql") and params.get("source") == "perpustakaan":
+            return pd.DataFrame([{"source_file": "perpustakaan/2024/ntt.csv", "rows_read": 107, "kept_stored": 106}])
+        return real(con, name, **params)
+
+    monkeypatch.setattr(checks, "query_sql", lose_a_row)
+    assert main(["run", "--year", "2024"]) == 1
+    captured = capsys.readouterr()
+    assert "check ERROR library_registrations.rows_accounted: 1 offending row(s)" in captured.err
+    assert "Nothing was published" in captured.out
+    assert not (marts / "iplm.duckdb").exists()

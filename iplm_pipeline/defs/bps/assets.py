@@ -41,7 +41,8 @@ def bps_indicators(context: dg.AssetExecutionContext, iplm: IplmResource) -> dg.
             report(context, f"[{year}] bps_indicators: {len(loaded.parsed)} tables (BPS {bps_year}) for "
                             f"{len(provinces)} province(s), {len(loaded.values)} rows kept, "
                             f"{len(loaded.quarantine)} footnotes ({time.perf_counter() - started:.1f} s)")
-        check = sql_check(con, "assert_rows_accounted.sql", "rows_accounted", source="bps", years=years)
+        check = sql_check(con, "assert_rows_accounted.sql", "rows_accounted", asset_key="bps_indicators",
+                          source="bps", years=years)
     return dg.MaterializeResult(
         metadata={"rows_by_year": dg.MetadataValue.json({str(k): v for k, v in counts.items()})},
         check_results=[check])

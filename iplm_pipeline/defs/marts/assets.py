@@ -104,7 +104,7 @@ def reconciliation(context: dg.AssetExecutionContext, iplm: IplmResource) -> dg.
                                       [year]).fetchall())
             report(context, f"[{year}] reconciliation: "
                             + ", ".join(f"{counts.get(s, 0)} {s}" for s in RECONCILIATION_STATUSES))
-        check = sql_check(con, "reconciliation_mismatches.sql", "published_figures_match",
+        check = sql_check(con, "reconciliation_mismatches.sql", "published_figures_match", asset_key="reconciliation",
                           severity=dg.AssetCheckSeverity.WARN, years=years)
     return dg.MaterializeResult(check_results=[check])
 

@@ -17,7 +17,8 @@ SCORE_CHECKS = {
 
 
 def score_check_specs(marts: tuple[str, ...]) -> list[dg.AssetCheckSpec]:
-    return [dg.AssetCheckSpec(name, asset=mart, description=description)
+    # Blocking: a broken invariant stops the run before the marts are published.
+    return [dg.AssetCheckSpec(name, asset=mart, description=description, blocking=True)
             for mart in marts for name, (_, description) in SCORE_CHECKS.items()]
 
 

@@ -43,6 +43,6 @@ def library_registrations(context: dg.AssetExecutionContext, iplm: IplmResource)
                             f"{len(quarantine):,} quarantined "
                             f"({', '.join(f'{k} {v}' for k, v in sorted(reasons.items())) or 'none'}) "
                             f"({time.perf_counter() - started:.1f} s)")
-        check = sql_check(con, "assert_rows_accounted.sql", "rows_accounted", source="perpustakaan",
-                          years=years)
+        check = sql_check(con, "assert_rows_accounted.sql", "rows_accounted", asset_key="library_registrations",
+                          source="perpustakaan", years=years)
     return dg.MaterializeResult(metadata={"by_year": dg.MetadataValue.json(summary)}, check_results=[check])

@@ -37,6 +37,7 @@ def published_scores(context: dg.AssetExecutionContext, iplm: IplmResource) -> d
             counts[str(year)] = len(loaded.rows)
             report(context, f"[{year}] published_scores: {len(loaded.ledger)} table(s), {len(loaded.rows)} published "
                             f"areas ({time.perf_counter() - started:.1f} s)")
-        check = sql_check(con, "assert_rows_accounted.sql", "rows_accounted", source="terbitan", years=years)
+        check = sql_check(con, "assert_rows_accounted.sql", "rows_accounted", asset_key="published_scores",
+                          source="terbitan", years=years)
     return dg.MaterializeResult(metadata={"areas_by_year": dg.MetadataValue.json(counts)},
                                 check_results=[check])
