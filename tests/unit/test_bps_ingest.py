@@ -15,8 +15,7 @@ def read(path, year=2022, indicator="penduduk"):
 
 
 def values(table):
-    rows = table.rows[~table.rows["is_aggregate"]]
-    return dict(zip(rows["region_text"], rows["value"], strict=True))
+    return {r["region_text"]: r["value"] for r in table.rows if not r["is_aggregate"]}
 
 
 @pytest.mark.parametrize(("title", "unit_row", "header"), [
@@ -38,17 +37,17 @@ def test_aggregate_row_is_flagged_not_an_input(tmp_path, aggregate):
     grid = bps_table(TITLE, [2022], [("Kupang", ["1.000"]), ("Kota Kupang", ["2.000"]), (aggregate, ["3.001"])],
                      footnotes=("Sumber: BPS", "Catatan: angka sementara"))
     table = read(write_rows(tmp_path / "p.csv", grid))
-    agg = table.rows[table.rows["is_aggregate"]]
-    assert agg["value"].tolist() == [3001] and agg["bps_code"].tolist() == ["53"]
+    agg = [r for r in table.rows if r["is_aggregate"]]
+    assert [(r["value"], r["bps_code"]) for r in agg] == [(3001, "53")]
     assert values(table) == {"Kupang": 1000, "Kota Kupang": 2000}
-    assert table.footnotes["reason"].tolist() == ["footnote", "footnote"]
+    assert [f["reason"] for f in table.footnotes] == ["footnote", "footnote"]
     assert table.rows_read == len(table.rows) + len(table.footnotes)
 
 
 def test_kupang_is_the_regency_and_kota_kupang_the_city(tmp_path):
     grid = bps_table(TITLE, [2022], [("Kupang", ["1"]), ("Kota Kupang", ["2"]), ("Kab. Sabu Raijua", ["3"])])
     table = read(write_rows(tmp_path / "p.xlsx", grid))
-    assert dict(zip(table.rows["region_text"], table.rows["bps_code"], strict=True)) == {
+    assert {r["region_text"]: r["bps_code"] for r in table.rows} == {
         "Kupang": "5303", "Kota Kupang": "5371", "Kab. Sabu Raijua": "5320"}
 
 
@@ -56,7 +55,7 @@ def test_markers_nihil_is_zero_and_not_available_is_missing(tmp_path):
     grid = bps_table(TITLE, [2021, 2022], [("Kupang", ["…", "-"]), ("Kota Kupang", ["1", "NA"]),
                                            ("Sabu Raijua", ["2", "x"]), ("Alor", ["3", ""]), ("Belu", ["4", "–"])])
     table = read(write_rows(tmp_path / "p.csv", grid))
-    status = dict(zip(table.rows["region_text"], table.rows["value_status"], strict=True))
+    status = {r["region_text"]: r["value_status"] for r in table.rows}
     assert status == {"Kupang": "nihil", "Kota Kupang": "missing", "Sabu Raijua": "missing", "Alor": "missing",
                       "Belu": "nihil"}
     assert values(table)["Kupang"] == 0
@@ -70,7 +69,7 @@ def test_province_from_aggregate_row_when_title_has_none(tmp_path):
 def test_missing_reference_year_column_is_noted(tmp_path):
     grid = bps_table(TITLE, [2020, 2021], [("Kupang", ["1", "2"])])
     table = read(write_rows(tmp_path / "p.csv", grid))
-    assert table.rows["value"].isna().all()
+    assert all(r["value"] is None for r in table.rows)
     assert "BPS year 2022 is not a column" in table.notes[0]
 
 

@@ -21,11 +21,11 @@ def test_levels_page_breaks_and_decimal_comma(tmp_path):
             ["Provinsi Gorontalo", *ROW], ["Gorontalo", *ROW]]
     table = read(write_rows(tmp_path / "t.csv", grid, delimiter=";"))
     rows = table.rows
-    assert rows[["level", "bps_code"]].values.tolist() == [
+    assert [[r["level"], r["bps_code"]] for r in rows] == [
         ["national", "00"], ["province", "53"], ["regency", "5320"], ["regency", "5303"], ["regency", "5371"],
         ["province", "75"], ["regency", "7502"]]  # 'Gorontalo' under its province row is the kabupaten
-    assert rows.loc[2, "uplm1"] == 0.4712 and rows.loc[2, "iplm"] == 45.52
-    assert table.notes["detail"].tolist() == ["Tabel 44 (lanjutan)"]
+    assert rows[2]["uplm1"] == 0.4712 and rows[2]["iplm"] == 45.52
+    assert [n["detail"] for n in table.notes] == ["Tabel 44 (lanjutan)"]
     assert table.rows_read == len(rows) + len(table.notes)  # the repeated header is not a record
     assert table.blank_rows == 1
 

@@ -20,8 +20,8 @@ import pandas as pd
 
 from iplm_pipeline.corrections import Correction, apply_corrections
 from iplm_pipeline.errors import Location, RegionError, SourceError, SourceErrors
-from iplm_pipeline.ledger import file_sha256, quarantine_frame, raw_values_json, relative_name
-from iplm_pipeline.parsing import NumberKind, Table, cell_text, list_source_files, parse_number, read_table
+from iplm_pipeline.ledger import quarantine_frame, raw_values_json, relative_name
+from iplm_pipeline.parsing import NumberKind, Table, list_source_files, parse_number, read_grid
 from iplm_pipeline.regions import Region, RegionLookup
 
 INDICATORS = ("penduduk", "desa_kelurahan", "sekolah", "murid", "guru", "perguruan_tinggi",
@@ -61,48 +61,48 @@ class BpsTable:
     province: Region
     years: list[int]
     unit_multiplier: int
-    rows: pd.DataFrame  # ROW_COLUMNS, regency rows and the aggregate row
-    footnotes: pd.DataFrame  # quarantine slice
+    rows: list[dict]  # ROW_COLUMNS: regency rows and the aggregate row
+    footnotes: list[dict]  # quarantine rows
     rows_read: int
     header_row: int
     blank_rows: int
+    sha256: str
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def regency_rows(self) -> int:
+        return sum(not r["is_aggregate"] for r in self.rows)
 
 
 def read_bps_table(path: Path, indicator: str, bps_year: int, regions: RegionLookup,
                    source_file: str) -> BpsTable:
     """Parse one indicator table and keep the `bps_year` column for every row."""
-    table = read_table(path, is_bps_header,
-                       expected="a header row whose first cell names the region column "
-                                "('Kabupaten/Kota', 'Wilayah') and whose other cells are years")
-    above = table.preamble
-    multiplier = 1000 if any(_THOUSANDS.search(t) for t in [*above, *table.header]) else 1
+    table = read_grid(path, is_bps_header,
+                      expected="a header row whose first cell names the region column "
+                               "('Kabupaten/Kota', 'Wilayah') and whose other cells are years")
+    multiplier = 1000 if any(_THOUSANDS.search(t) for t in [*table.preamble, *table.header]) else 1
     year_columns = {_year_of(h): i for i, h in enumerate(table.header) if i and _year_of(h) is not None}
-    labels = table.data[0].map(cell_text)
-    value_cells = table.data[[i for i in year_columns.values()]]
-    has_values = value_cells.apply(lambda col: col.map(lambda v: cell_text(v) != "")).any(axis=1)
+    has_values = {n: any(cells[i] for i in year_columns.values()) for n, cells in table.rows}
+    footnote = {n for n, cells in table.rows if not cells[0] or _FOOTNOTE.match(cells[0])}
+    with_values = [n for n, _ in table.rows if has_values[n] and n not in footnote]
+    if with_values:  # note rows after the last row with figures ("Badan Pusat Statistik ...")
+        footnote |= {n for n, _ in table.rows if not has_values[n] and n > with_values[-1]}
+    body = [(n, cells) for n, cells in table.rows if n not in footnote]
 
-    footnote = labels.str.match(_FOOTNOTE.pattern) | labels.eq("")
-    last_with_values = has_values[has_values & ~footnote].index.max() if has_values.any() else None
-    if last_with_values is not None:
-        footnote |= (~has_values) & (labels.index > last_with_values)
-    body = labels[~footnote]
-
-    province = _table_province(table, above, body, regions)
+    province = _table_province(table, [cells[0] for _, cells in body], regions)
+    aggregate_row = None
+    if body:
+        last, cells = body[-1]
+        if _AGGREGATE_WORDS.match(cells[0]) or regions.candidates(cells[0], level="province", source="bps"):
+            aggregate_row = last
     errors: list[SourceError] = []
     records = []
-    aggregate_row = None
-    if len(body):
-        last = body.index[-1]
-        text = body.loc[last]
-        if _AGGREGATE_WORDS.match(text) or regions.candidates(text, level="province"):
-            aggregate_row = last
     seen: dict[str, int] = {}
     column = year_columns.get(bps_year)
-    for row_number, text in body.items():
-        is_aggregate = row_number == aggregate_row
+    for row_number, cells in body:
+        text = cells[0]
         region = province
-        if not is_aggregate:
+        if row_number != aggregate_row:
             try:
                 region = regions.resolve(text, where=table.where(row_number, table.header[0]),
                                          level="regency", province=province, source="bps")
@@ -118,12 +118,10 @@ def read_bps_table(path: Path, indicator: str, bps_year: int, regions: RegionLoo
             seen[region.kemendagri_code] = row_number
         value, status = None, "missing"
         if column is not None:
-            raw = table.data.at[row_number, column]
-            kind, number = parse_number(raw)
+            kind, number = parse_number(cells[column])
             if kind is NumberKind.INVALID:
                 errors.append(SourceError(
-                    table.where(row_number, table.header[column]),
-                    f"'{cell_text(raw)}' is not a number",
+                    table.where(row_number, table.header[column]), f"'{cells[column]}' is not a number",
                     "an Indonesian number (1.469.843 or 93,33), '-' for zero, or '…'/'NA'/'x'/empty "
                     "for not available"))
                 continue
@@ -131,12 +129,10 @@ def read_bps_table(path: Path, indicator: str, bps_year: int, regions: RegionLoo
             if number is not None:
                 value = round(number * multiplier) if multiplier != 1 else number
         records.append({
-            "indicator": indicator, "source_file": source_file, "sheet": table.sheet,
-            "row_number": int(row_number), "region_text": text,
-            "kemendagri_code": region.kemendagri_code, "bps_code": region.bps_code,
-            "province_bps_code": province.bps_code, "is_aggregate": is_aggregate,
-            "bps_year": bps_year, "value": value, "value_status": status,
-            "unit_multiplier": multiplier})
+            "indicator": indicator, "source_file": source_file, "sheet": table.sheet, "row_number": row_number,
+            "region_text": text, "kemendagri_code": region.kemendagri_code, "bps_code": region.bps_code,
+            "province_bps_code": province.bps_code, "is_aggregate": row_number == aggregate_row,
+            "bps_year": bps_year, "value": value, "value_status": status, "unit_multiplier": multiplier})
     if errors:
         raise SourceErrors(errors)
 
@@ -146,20 +142,18 @@ def read_bps_table(path: Path, indicator: str, bps_year: int, regions: RegionLoo
                      f"(years: {', '.join(map(str, sorted(year_columns))) or 'none'})")
     if aggregate_row is None:
         notes.append("no aggregate (province/Jumlah/Total) row: nothing to check the rows against")
-    foot = table.data[footnote]
-    footnotes = quarantine_frame(
-        pd.DataFrame({"row_number": foot.index, "detail": labels[footnote].values,
-                      "raw_values": raw_values_json(table.header, foot).values}),
-        source="bps", source_file=source_file, sheet=table.sheet, reason="footnote",
-        column_name=table.header[0])
+    footnotes = [{"source": "bps", "source_file": source_file, "sheet": table.sheet, "row_number": n,
+                  "reason": "footnote", "column_name": table.header[0], "detail": cells[0],
+                  "raw_values": raw_values_json(table.header, cells)}
+                 for n, cells in table.rows if n in footnote]
     return BpsTable(indicator, path, source_file, table.sheet, province, sorted(year_columns), multiplier,
-                    pd.DataFrame(records, columns=ROW_COLUMNS), footnotes, rows_read=len(table.data),
-                    header_row=table.header_row, blank_rows=table.blank_rows, notes=notes)
+                    records, footnotes, rows_read=len(table.rows), header_row=table.header_row,
+                    blank_rows=table.blank_rows, sha256=table.sha256, notes=notes)
 
 
-def _table_province(table: Table, above: list[str], body: pd.Series, regions: RegionLookup) -> Region:
+def _table_province(table: Table, labels: list[str], regions: RegionLookup) -> Region:
     """The province a table is about: from its title, else its aggregate row, else its rows."""
-    for line in above:
+    for line in table.preamble:
         match = _PROVINCE_IN_TITLE.search(line)
         if match:
             found = regions.candidates(match.group(1), level="province", source="bps")
@@ -168,17 +162,15 @@ def _table_province(table: Table, above: list[str], body: pd.Series, regions: Re
             raise SourceError(table.where(None), f"the title names province '{match.group(1)}', which "
                               "is not a known province", "a province name from regions.csv in the title "
                               "(e.g. '... di Provinsi Nusa Tenggara Timur')")
-    if len(body):
-        found = regions.candidates(body.iloc[-1], level="province", source="bps")
+    if labels:
+        found = regions.candidates(labels[-1], level="province", source="bps")
         if len(found) == 1:
             return found[0]
-    provinces = set()
-    for text in body:
-        for region in regions.candidates(text, level="regency", source="bps"):
-            provinces.add(region.province_kemendagri_code)
+    provinces = {r.province_kemendagri_code for text in labels
+                 for r in regions.candidates(text, level="regency", source="bps")}
     if len(provinces) == 1:
         return regions.by_kemendagri[provinces.pop()]
-    raise SourceError(Location(table.path, table.sheet), "cannot tell which province this table is about",
+    raise SourceError(table.where(None), "cannot tell which province this table is about",
                       "a title naming the province ('... di Provinsi X') or a province aggregate row",
                       "Add the title row BPS downloads carry.")
 
@@ -207,25 +199,6 @@ def read_bps_tables(raw: Path, bps_year: int, regions: RegionLookup) -> list[Bps
     return tables
 
 
-def _ledger_rows(year: int, tables: list[BpsTable], raw) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "year": year, "source": "bps", "source_file": t.source_file, "sheet": t.sheet,
-        "sha256": file_sha256(raw / t.source_file), "header_row": t.header_row,
-        "rows_read": t.rows_read, "rows_kept": len(t.rows), "rows_quarantined": len(t.footnotes),
-        "rows_skipped": t.blank_rows} for t in tables])
-
-
-def _table_rows(year: int, bps_year: int, tables: list[BpsTable]) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "year": year, "indicator": t.indicator, "source_file": t.source_file, "sheet": t.sheet,
-        "province_bps_code": t.province.bps_code, "province_name": t.province.short_name,
-        "bps_year": bps_year, "years_in_table": ", ".join(map(str, t.years)),
-        "has_bps_year": bps_year in t.years, "unit_multiplier": t.unit_multiplier,
-        "regency_rows": int((~t.rows["is_aggregate"]).sum()),
-        "has_aggregate": bool(t.rows["is_aggregate"].any()), "note": "; ".join(t.notes) or None}
-        for t in tables])
-
-
 @dataclass
 class BpsYear:
     parsed: list[BpsTable]
@@ -240,22 +213,20 @@ def load_bps_year(raw: Path, year: int, bps_year: int, regions: RegionLookup,
                   corrections: tuple[Correction, ...] = ()) -> BpsYear:
     """The BPS inputs of IPLM year `year` (values of `bps_year`), with their ledger and footnotes."""
     parsed = read_bps_tables(raw, bps_year, regions)
-    values = pd.concat([t.rows for t in parsed], ignore_index=True) if parsed else pd.DataFrame(columns=ROW_COLUMNS)
+    values = pd.DataFrame([r for t in parsed for r in t.rows], columns=ROW_COLUMNS)
     values, applied = apply_corrections(values, corrections, "bps", bps_year, area_column="bps_code",
                                         field_column="indicator", value_column="value")
-    notes = pd.concat([t.footnotes for t in parsed], ignore_index=True) if parsed else quarantine_frame()
+    notes = quarantine_frame(pd.DataFrame([r for t in parsed for r in t.footnotes]))
     tables = pd.DataFrame([{
         "year": year, "indicator": t.indicator, "source_file": t.source_file, "sheet": t.sheet,
         "province_bps_code": t.province.bps_code, "province_name": t.province.short_name,
         "bps_year": bps_year, "years_in_table": ", ".join(map(str, t.years)),
         "has_bps_year": bps_year in t.years, "unit_multiplier": t.unit_multiplier,
-        "regency_rows": int((~t.rows["is_aggregate"]).sum()),
-        "has_aggregate": bool(t.rows["is_aggregate"].any()), "note": "; ".join(t.notes) or None}
-        for t in parsed])
+        "regency_rows": t.regency_rows, "has_aggregate": t.regency_rows < len(t.rows),
+        "note": "; ".join(t.notes) or None} for t in parsed])
     ledger = pd.DataFrame([{
-        "year": year, "source": "bps", "source_file": t.source_file, "sheet": t.sheet,
-        "sha256": file_sha256(t.path), "header_row": t.header_row,
-        "rows_read": t.rows_read, "rows_kept": len(t.rows), "rows_quarantined": len(t.footnotes),
-        "rows_skipped": t.blank_rows} for t in parsed])
+        "year": year, "source": "bps", "source_file": t.source_file, "sheet": t.sheet, "sha256": t.sha256,
+        "header_row": t.header_row, "rows_read": t.rows_read, "rows_kept": len(t.rows),
+        "rows_quarantined": len(t.footnotes), "rows_skipped": t.blank_rows} for t in parsed])
     return BpsYear(parsed, values.assign(year=year), tables, notes.assign(year=year), ledger,
                    applied.assign(year=year))

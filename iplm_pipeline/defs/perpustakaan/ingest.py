@@ -1,14 +1,16 @@
 """Library registration exports (`perpustakaan/<year>/*`, SOURCES.md §2) -> typed rows.
 
 A national year is ~220 000 rows in dozens of files, so everything here is
-column-wise: files are parsed one by one (the header can differ per file),
-stacked, validated once with Pandera, and rejected rows become quarantine rows
-with their reason, a readable detail and the raw cells. Deduplication happens
-afterwards in DuckDB (`sql/staging/dedupe_libraries.sql`).
+column-wise on one stacked frame: files are read one by one (each has its own
+header order and spelling), stacked, typed, validated once with Pandera, and
+deduplicated in DuckDB (`sql/staging/dedupe_libraries.sql`). Rejected and
+dropped rows become quarantine rows with their reason, a readable detail and
+the raw cells as the file had them.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +19,8 @@ import pandas as pd
 
 from iplm_pipeline.corrections import Correction, apply_corrections
 from iplm_pipeline.errors import Location, SourceError
-from iplm_pipeline.ledger import file_sha256, quarantine_frame, raw_values_json, relative_name
-from iplm_pipeline.parsing import Table, header_key, list_source_files, parse_dates, parse_numbers, read_table
+from iplm_pipeline.ledger import quarantine_frame, relative_name
+from iplm_pipeline.parsing import Table, header_key, list_source_files, parse_dates, parse_numbers, read_frame
 from iplm_pipeline.regions import RegionLookup
 from iplm_pipeline.warehouse import sql_text
 
@@ -49,7 +51,7 @@ FIELD_HEADERS = {field: header for header, field in COLUMNS.items()}
 _BY_KEY = {header_key(header): field for header, field in COLUMNS.items()}
 TEXT_FIELDS = ("name", "subtype", "province_name", "regency_name", "district_name")
 _SNP = {"ya": True, "y": True, "tidak": False, "t": False}
-_FOOTER = r"^\s*(jumlah|total|grand total|sub ?total)\b"
+_FOOTER = r"(?i)^\s*(jumlah|total|grand total|sub ?total)\b"
 
 # Columns of the validated, kept rows (staging.libraries).
 LIBRARY_COLUMNS = ["year", "npp", "kemendagri_code", "bps_code", "name", "library_type", "subtype",
@@ -70,7 +72,7 @@ def is_library_header(cells: list[str]) -> bool:
 
 
 def read_export(path: Path, source_file: str) -> ExportFile:
-    table = read_table(path, is_library_header, sheet=SHEET,
+    table = read_frame(path, is_library_header, sheet=SHEET,
                        expected="a header row holding a cell 'NPP' (the column names of SOURCES.md §2)")
     found: dict[str, int] = {}
     for position, text in enumerate(table.header):
@@ -89,64 +91,75 @@ def read_export(path: Path, source_file: str) -> ExportFile:
             f"header lacks {', '.join(repr(m) for m in missing)}",
             "all columns of the registration export (SOURCES.md §2), in any order",
             f"The header row has: {', '.join(h for h in table.header if h)}.")
-    data = table.data[[found[f] for f in found]]
-    data.columns = list(found)
-    table.data = data
+    table.data = table.data[list(found.values())].set_axis(list(found), axis=1)
     return ExportFile(source_file, table, {f: table.header[i] for f, i in found.items()})
 
 
-def normalise(frame: pd.DataFrame, regions: RegionLookup) -> pd.DataFrame:
-    """Raw cells -> typed fields plus the flags the schema checks. Column-wise only."""
-    out = pd.DataFrame(index=frame.index)
-    npp = frame["npp"].astype("str").str.strip().str.upper()
-    out["npp"] = npp.where(npp.ne("") & frame["npp"].notna())
+def stack(files: list[ExportFile]) -> pd.DataFrame:
+    """All files' rows in read order (files by name, rows in order), with their provenance."""
+    parts = []
+    for order, f in enumerate(files):
+        part = f.table.data.reindex(columns=list(COLUMNS.values()), fill_value="")
+        part["source_file"] = f.source_file
+        part["sheet"] = f.table.sheet
+        part["row_number"] = part.index.astype("int64")
+        part["file_order"] = order
+        parts.append(part)
+    raw = pd.concat(parts, ignore_index=True)
+    fields = list(COLUMNS.values())
+    # One conversion to Arrow-backed strings, then trimming with Arrow kernels: cheap for 200k rows.
+    raw[fields] = raw[fields].astype("str").apply(lambda col: col.str.strip())
+    return raw
+
+
+def normalise(raw: pd.DataFrame, regions: RegionLookup) -> pd.DataFrame:
+    """Raw text cells -> typed fields plus the flags the schema checks. Column-wise only."""
+    out = pd.DataFrame(index=raw.index)
+    npp = raw["npp"].str.upper()
+    out["npp"] = npp.where(npp.ne("")).astype("str")
     for field in TEXT_FIELDS:
-        text = frame[field].astype("str").str.strip()
-        out[field] = text.where(text.ne("") & frame[field].notna())
-    type_key = frame["library_type_raw"].astype("str").str.split().str.join(" ").str.casefold()
-    out["library_type"] = type_key.map(LIBRARY_TYPES).astype("str")
-    out["type_text"] = frame["library_type_raw"].astype("str").str.strip().fillna("")
+        out[field] = raw[field].where(raw[field].ne("")).astype("str")
+    # String operations stay on Arrow kernels (lower(), regex) rather than per-cell Python.
+    out["library_type"] = raw["library_type_raw"].str.replace(r"\s+", " ", regex=True).str.lower() \
+        .map(LIBRARY_TYPES).astype("str")
+    out["type_text"] = raw["library_type_raw"]
 
-    unreadable = pd.Series("", index=frame.index, dtype="str")
+    unreadable = pd.Series("", index=raw.index, dtype="str")
+    negative = pd.Series("", index=raw.index, dtype="str")
     for field in COUNT_FIELDS:
-        values, invalid = parse_numbers(frame[field])
+        values, invalid = parse_numbers(raw[field])
         out[field] = values
-        unreadable = unreadable.mask(invalid, unreadable + FIELD_HEADERS[field] + ";")
-    snp_text = frame["snp_raw"].astype("str").str.strip().str.casefold()
+        unreadable = unreadable.mask(invalid, unreadable + FIELD_HEADERS[field] + "; ")
+        negative = negative.mask(values < 0, negative + FIELD_HEADERS[field] + "; ")
+    snp_text = raw["snp_raw"].str.lower()
     out["snp"] = snp_text.map(_SNP).astype("boolean")
-    bad_snp = out["snp"].isna() & snp_text.ne("") & frame["snp_raw"].notna()
-    unreadable = unreadable.mask(bad_snp, unreadable + FIELD_HEADERS["snp_raw"] + ";")
-    dates, bad_date = parse_dates(frame["updated_at_raw"])
-    out["updated_at"] = dates
-    unreadable = unreadable.mask(bad_date, unreadable + FIELD_HEADERS["updated_at_raw"] + ";")
-    out["unreadable_columns"] = unreadable.str.rstrip(";")
-    negative = pd.Series("", index=frame.index, dtype="str")
-    for field in COUNT_FIELDS:
-        negative = negative.mask(out[field] < 0, negative + FIELD_HEADERS[field] + ";")
-    out["negative_columns"] = negative.str.rstrip(";")
+    unreadable = unreadable.mask(out["snp"].isna() & snp_text.ne(""), unreadable + FIELD_HEADERS["snp_raw"] + "; ")
+    out["updated_at"], bad_date = parse_dates(raw["updated_at_raw"])
+    unreadable = unreadable.mask(bad_date, unreadable + FIELD_HEADERS["updated_at_raw"] + "; ")
+    out["unreadable_columns"] = unreadable.str.removesuffix("; ")
+    out["negative_columns"] = negative.str.removesuffix("; ")
 
-    first_cells = pd.concat([frame[c].astype("str") for c in ("no", "npp", "name") if c in frame], axis=1)
-    looks_footer = first_cells.apply(lambda col: col.str.match(_FOOTER, case=False)).any(axis=1)
-    out["is_footer"] = (looks_footer & ~out["npp"].fillna("").str.fullmatch(NPP_PATTERN)).astype(bool)
+    # A footer (`Jumlah`, `Total`) has no valid NPP; only those few rows need the slower regex.
+    suspect = ~npp.str.fullmatch(NPP_PATTERN).fillna(False).astype(bool)
+    looks_footer = raw.loc[suspect, ["no", "npp", "name"]].apply(lambda col: col.str.match(_FOOTER)).any(axis=1)
+    out["is_footer"] = looks_footer.reindex(raw.index, fill_value=False).astype(bool)
 
     # Region by NPP: its first four digits are the Kemendagri code without the dot.
     prefix = out["npp"].str[:4]
-    codes = {p: regions.regency_from_npp(p) for p in prefix.dropna().unique()}
-    out["kemendagri_code"] = prefix.map({p: r.kemendagri_code for p, r in codes.items() if r}).astype("str")
-    out["bps_code"] = prefix.map({p: r.bps_code for p, r in codes.items() if r}).astype("str")
+    found = {p: regions.regency_from_npp(p) for p in prefix.dropna().unique()}
+    out["kemendagri_code"] = prefix.map({p: r.kemendagri_code for p, r in found.items() if r}).astype("str")
+    out["bps_code"] = prefix.map({p: r.bps_code for p, r in found.items() if r}).astype("str")
 
     # The `Kabupaten/Kota` text is informative only: the NPP wins, disagreements are reported.
-    texts = out["regency_name"].dropna().unique()
-    text_codes = {}
-    for t in texts:
-        found = regions.candidates(t, level="regency", source="perpustakaan")
-        text_codes[t] = found[0].kemendagri_code if len(found) == 1 else None
-    out["text_region_code"] = out["regency_name"].map(text_codes).astype("str")
-    status = pd.Series("agrees", index=frame.index, dtype="str")
+    named = {}
+    for text in out["regency_name"].dropna().unique():
+        candidates = regions.candidates(text, level="regency", source="perpustakaan")
+        named[text] = candidates[0].kemendagri_code if len(candidates) == 1 else None
+    out["text_region_code"] = out["regency_name"].map(named).astype("str")
+    status = pd.Series("agrees", index=raw.index, dtype="str")
     status = status.mask(out["text_region_code"].ne(out["kemendagri_code"]), "other_regency")
     status = status.mask(out["text_region_code"].isna(), "unknown_text")
-    status = status.mask(out["regency_name"].isna(), "empty")
-    out["text_region_status"] = status
+    out["text_region_status"] = status.mask(out["regency_name"].isna(), "empty")
     return out
 
 
@@ -160,79 +173,33 @@ _DETAIL = {
     "not_a_number": lambda r: (f"unreadable value in {r.unreadable_columns}: expected an Indonesian number "
                                "(1.250 or 12,5), Ya/Tidak, or a date dd/mm/yyyy or yyyy-mm-dd"),
     "negative_count": lambda r: f"negative count in {r.negative_columns}",
+    "duplicate_older": lambda r: _kept(r),
+    "duplicate_identical": lambda r: _kept(r),
+    "duplicate_conflict": lambda r: _kept(r),
 }
-_COLUMN = {"npp_missing": lambda r: "NPP", "npp_malformed": lambda r: "NPP",
-           "unknown_region": lambda r: "NPP", "unknown_type": lambda r: "Jenis Perpustakaan",
-           "not_a_number": lambda r: r.unreadable_columns, "negative_count": lambda r: r.negative_columns,
-           "footer_row": lambda r: None}
+_COLUMN = {"npp_missing": "NPP", "npp_malformed": "NPP", "unknown_region": "NPP", "unknown_type": "Jenis Perpustakaan",
+           "duplicate_older": "NPP", "duplicate_identical": "NPP", "duplicate_conflict": "NPP"}
 
 
-@dataclass
-class ValidatedExports:
-    rows: pd.DataFrame  # candidates for dedupe: LIBRARY_COLUMNS without `year`
-    quarantine: pd.DataFrame  # rows the schema rejected
+def _kept(r) -> str:
+    when = f" (updated {r.kept_updated_at:%Y-%m-%d})" if pd.notna(r.kept_updated_at) else ""
+    return f"NPP {r.npp}: kept {r.kept_file} row {r.kept_row}{when}"
 
 
-def validate_exports(files: list[ExportFile], regions: RegionLookup) -> ValidatedExports:
-    """Stack every file of a year, normalise, validate once, split kept and rejected rows."""
-    if not files:
-        empty = pd.DataFrame(columns=LIBRARY_COLUMNS[1:])
-        return ValidatedExports(empty, quarantine_frame())
-    parts = []
-    for order, f in enumerate(files):
-        part = f.table.data.copy()
-        part["source_file"] = f.source_file
-        part["sheet"] = f.table.sheet
-        part["row_number"] = part.index.astype("int64")
-        part["file_order"] = order
-        parts.append(part)
-    stacked = pd.concat(parts, ignore_index=True)
-    stacked = stacked.reindex(columns=[*COLUMNS.values(), "source_file", "sheet", "row_number", "file_order"])
-    typed = normalise(stacked, regions)
-    reasons = rejected_rows(typed)
-
-    rejected = typed.loc[reasons.index].assign(reason=reasons)
-    q_parts = []
-    for f in files:
-        mine = rejected[stacked.loc[rejected.index, "source_file"].eq(f.source_file)]
-        if not len(mine):
-            continue
-        rows = stacked.loc[mine.index]
-        raw = f.table.data.loc[rows["row_number"].values]
-        labels = [f.headers[c] for c in raw.columns]
-        q_parts.append(quarantine_frame(
-            pd.DataFrame({
-                "row_number": rows["row_number"].values,
-                "reason": mine["reason"].values,
-                "column_name": [_COLUMN[r.reason](r) for r in mine.itertuples()],
-                "detail": [_DETAIL[r.reason](r) for r in mine.itertuples()],
-                "raw_values": raw_values_json(labels, raw).values,
-            }),
-            source="perpustakaan", source_file=f.source_file, sheet=f.table.sheet))
-    quarantine = pd.concat(q_parts, ignore_index=True) if q_parts else quarantine_frame()
-
-    kept = typed.drop(index=reasons.index)
-    kept = kept.assign(source_file=stacked["source_file"], sheet=stacked["sheet"],
-                       row_number=stacked["row_number"],
-                       read_order=stacked["file_order"] * 10_000_000 + stacked["row_number"])
-    return ValidatedExports(kept[LIBRARY_COLUMNS[1:]].reset_index(drop=True), quarantine)
-
-
-def _duplicate_quarantine(dropped: pd.DataFrame, exports: dict[str, ExportFile]) -> pd.DataFrame:
-    """Quarantine rows for dropped duplicates, saying which row was kept instead."""
-    parts = []
-    for source_file, rows in dropped.groupby("source_file", sort=False):
-        export = exports[source_file]
-        raw = export.table.data.loc[rows["row_number"].values]
-        detail = [f"NPP {r.npp}: kept {r.kept_file} row {r.kept_row}"
-                  + (f" (updated {r.kept_updated_at:%Y-%m-%d})" if pd.notna(r.kept_updated_at) else "")
-                  for r in rows.itertuples()]
-        parts.append(quarantine_frame(
-            pd.DataFrame({"row_number": rows["row_number"].values, "reason": rows["drop_reason"].values,
-                          "column_name": "NPP", "detail": detail,
-                          "raw_values": raw_values_json([export.headers[c] for c in raw.columns], raw).values}),
-            source="perpustakaan", source_file=source_file, sheet=export.table.sheet))
-    return pd.concat(parts, ignore_index=True) if parts else quarantine_frame()
+def _quarantine(rows: pd.DataFrame, raw: pd.DataFrame, exports: dict[str, ExportFile]) -> pd.DataFrame:
+    """Quarantine rows for `rows` (typed, with `reason`), the raw cells keyed by each file's own headers."""
+    column = [_COLUMN.get(r.reason) or (r.unreadable_columns if r.reason == "not_a_number"
+                                         else r.negative_columns if r.reason == "negative_count" else None)
+              for r in rows.itertuples()]
+    raw_rows = raw.loc[rows.index]
+    raw_json = [json.dumps({exports[r["source_file"]].headers[f]: r[f]
+                            for f in exports[r["source_file"]].headers}, ensure_ascii=False)
+                for r in raw_rows.to_dict("records")]
+    return quarantine_frame(pd.DataFrame({
+        "source_file": raw_rows["source_file"].values, "sheet": raw_rows["sheet"].values,
+        "row_number": raw_rows["row_number"].values, "reason": rows["reason"].values, "column_name": column,
+        "detail": [_DETAIL[r.reason](r) for r in rows.itertuples()], "raw_values": raw_json}),
+        source="perpustakaan")
 
 
 @dataclass
@@ -243,33 +210,36 @@ class LibraryYear:
     corrections: pd.DataFrame  # corrections applied
 
 
-def load_library_year(raw: Path, year: int, regions: RegionLookup,
+def load_library_year(raw_dir: Path, year: int, regions: RegionLookup,
                       corrections: tuple[Correction, ...] = ()) -> LibraryYear:
-    """Every export of `raw/perpustakaan/<year>/`: read, validate, deduplicate, account for each row."""
-    folder = raw / "perpustakaan" / str(year)
+    """Every export of `raw_dir/perpustakaan/<year>/`: read, validate, deduplicate, account for each row."""
+    folder = raw_dir / "perpustakaan" / str(year)
     paths = list_source_files(folder)
     if not paths:
         raise SourceError(Location(folder), "no library registration export for this year",
                           "at least one .csv or .xlsx export in this folder",
                           "Without it every library count would be 0; add the year's exports.")
-    exports = {}
-    for path in paths:
-        f = read_export(path, relative_name(path, raw))
-        exports[f.source_file] = f
-    validated = validate_exports(list(exports.values()), regions)
+    exports = {f.source_file: f for f in (read_export(p, relative_name(p, raw_dir)) for p in paths)}
+    raw = stack(list(exports.values()))
+    typed = normalise(raw, regions)
+    reasons = rejected_rows(typed)
+    provenance = raw[["source_file", "sheet", "row_number"]].assign(
+        read_order=raw["file_order"] * 10_000_000 + raw["row_number"])
+    candidates = typed.drop(index=reasons.index).join(provenance)
     with duckdb.connect() as con:
-        con.register("library_candidates", validated.rows)
+        con.register("library_candidates", candidates[LIBRARY_COLUMNS[1:]])
         decisions = con.execute(sql_text("staging/dedupe_libraries.sql")).df()
-    rows = validated.rows.set_index("read_order").join(decisions.set_index("read_order")).reset_index()
-    kept = rows[rows["drop_reason"].isna()]
-    quarantine = pd.concat([validated.quarantine, _duplicate_quarantine(rows[rows["drop_reason"].notna()], exports)],
-                           ignore_index=True)
+    decided = candidates.reset_index().merge(decisions, on="read_order").set_index("index")
+    dropped = decided[decided["drop_reason"].notna()].rename(columns={"drop_reason": "reason"})
+    kept = decided[decided["drop_reason"].isna()]
+    quarantine = pd.concat([_quarantine(typed.loc[reasons.index].assign(reason=reasons), raw, exports),
+                            _quarantine(dropped, raw, exports)], ignore_index=True)
+    kept_per_file = kept["source_file"].value_counts()
+    quarantined_per_file = quarantine["source_file"].value_counts()
     ledger = pd.DataFrame([{
         "year": year, "source": "perpustakaan", "source_file": name, "sheet": f.table.sheet,
-        "sha256": file_sha256(f.table.path), "header_row": f.table.header_row,
-        "rows_read": len(f.table.data),
-        "rows_kept": int((kept["source_file"] == name).sum()),
-        "rows_quarantined": int((quarantine["source_file"] == name).sum()),
+        "sha256": f.table.sha256, "header_row": f.table.header_row, "rows_read": len(f.table.data),
+        "rows_kept": int(kept_per_file.get(name, 0)), "rows_quarantined": int(quarantined_per_file.get(name, 0)),
         "rows_skipped": f.table.blank_rows} for name, f in exports.items()])
     kept, applied = apply_corrections(kept[LIBRARY_COLUMNS[1:]].reset_index(drop=True), corrections,
                                       "perpustakaan", year, area_column="npp")

@@ -10,6 +10,7 @@ regency names below it) or a kabupaten/kota.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +19,8 @@ import pandas as pd
 
 from iplm_pipeline.corrections import Correction, apply_corrections
 from iplm_pipeline.errors import Location, RegionError, SourceError, SourceErrors
-from iplm_pipeline.ledger import file_sha256, quarantine_frame, raw_values_json, relative_name
-from iplm_pipeline.parsing import NumberKind, cell_text, header_key, list_source_files, parse_number, read_table
+from iplm_pipeline.ledger import quarantine_frame, raw_values_json, relative_name
+from iplm_pipeline.parsing import NumberKind, header_key, list_source_files, parse_number, read_grid
 from iplm_pipeline.regions import RegionLookup
 
 REGION_HEADERS = {"provinsi/kab/kota", "provinsi/kabupaten/kota", "provinsi", "kabupaten/kota", "wilayah"}
@@ -50,43 +51,46 @@ def _measure_of(header: str) -> str | None:
 class PublishedTable:
     source_file: str
     sheet: str | None
-    rows: pd.DataFrame  # PUBLISHED_COLUMNS
-    notes: pd.DataFrame  # quarantine slice: page titles and other rows without values
+    rows: list[dict]  # PUBLISHED_COLUMNS
+    notes: list[dict]  # quarantine rows: page titles and other rows without values
     rows_read: int
     header_row: int
     blank_rows: int
+    sha256: str
 
 
 def read_published_table(path: Path, regions: RegionLookup, source_file: str) -> PublishedTable:
-    table = read_table(path, is_published_header,
-                       expected="a header row whose first cell is 'PROVINSI/KAB/ KOTA', 'Provinsi', "
-                                "'Kabupaten/Kota' or 'Wilayah', followed by UPLM1..UPLM7 and SKOR IPLM")
+    table = read_grid(path, is_published_header,
+                      expected="a header row whose first cell is 'PROVINSI/KAB/ KOTA', 'Provinsi', "
+                               "'Kabupaten/Kota' or 'Wilayah', followed by UPLM1..UPLM7 and SKOR IPLM")
     columns = {m: i for i, h in enumerate(table.header) if (m := _measure_of(h))}
     missing = [m.upper() for m in MEASURES if m not in columns]
     if missing:
         raise SourceError(table.where(table.header_row), f"header lacks {', '.join(missing)}",
                           "columns UPLM1 ... UPLM7 and SKOR IPLM (or IPLM)")
     errors: list[SourceError] = []
-    records, note_rows, repeated = [], [], []
+    records, notes, repeated = [], [], 0
     province = None
-    for row_number, cells in table.data.iterrows():
-        text = cell_text(cells[0])
+    for row_number, cells in table.rows:
+        text = cells[0]
         if _region_header(text):
-            repeated.append(row_number)  # the header again, on the next page
+            repeated += 1  # the header again, on the next page
             continue
         values, bad = {}, False
         for measure, col in columns.items():
             kind, number = parse_number(cells[col])
             if kind is NumberKind.INVALID:
                 errors.append(SourceError(table.where(row_number, table.header[col]),
-                                          f"'{cell_text(cells[col])}' is not a number",
+                                          f"'{cells[col]}' is not a number",
                                           "a decimal-comma number such as 0,4189 or 62,62, or empty"))
                 bad = True
             values[measure] = number
         if bad:
             continue
         if all(v is None for v in values.values()):
-            note_rows.append(row_number)
+            notes.append({"source": "terbitan", "source_file": source_file, "sheet": table.sheet,
+                          "row_number": row_number, "reason": "footnote", "detail": text,
+                          "raw_values": raw_values_json(table.header, cells)})
             continue
         where = table.where(row_number, table.header[0])
         try:
@@ -104,24 +108,17 @@ def read_published_table(path: Path, regions: RegionLookup, source_file: str) ->
             errors.append(exc)
             continue
         records.append({"level": level, "kemendagri_code": code, "bps_code": bps, "region_text": text,
-                        **values, "source_file": source_file, "sheet": table.sheet,
-                        "row_number": int(row_number)})
+                        **values, "source_file": source_file, "sheet": table.sheet, "row_number": row_number})
     if errors:
         raise SourceErrors(errors)
-    notes = table.data.loc[note_rows]
-    return PublishedTable(
-        source_file, table.sheet, pd.DataFrame(records, columns=PUBLISHED_COLUMNS),
-        quarantine_frame(pd.DataFrame({
-            "row_number": notes.index, "detail": notes[0].map(cell_text).values,
-            "raw_values": raw_values_json(table.header, notes).values}),
-            source="terbitan", source_file=source_file, sheet=table.sheet, reason="footnote"),
-        rows_read=len(table.data) - len(repeated), header_row=table.header_row,
-        blank_rows=table.blank_rows + len(repeated))
+    return PublishedTable(source_file, table.sheet, records, notes, rows_read=len(table.rows) - repeated,
+                          header_row=table.header_row, blank_rows=table.blank_rows + repeated,
+                          sha256=table.sha256)
 
 
 def dedupe_published(tables: list[PublishedTable]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per area: the same table saved twice is fine, two different figures are not."""
-    rows = pd.concat([t.rows for t in tables], ignore_index=True)
+    rows = pd.DataFrame([r for t in tables for r in t.rows], columns=PUBLISHED_COLUMNS)
     first = rows.drop_duplicates(["level", "bps_code"], keep="first")
     repeats = rows.drop(index=first.index)
     merged = repeats.merge(first, on=["level", "bps_code"], suffixes=("", "_kept"))
@@ -137,7 +134,9 @@ def dedupe_published(tables: list[PublishedTable]) -> tuple[pd.DataFrame, pd.Dat
     quarantine = quarantine_frame(merged.assign(
         reason="duplicate_identical", column_name=None,
         detail=[f"{r.region_text}: same figures kept from {r.source_file_kept} row {int(r.row_number_kept)}"
-                for r in merged.itertuples()]), source="terbitan")
+                for r in merged.itertuples()],
+        raw_values=[json.dumps({"region": r["region_text"], **{m: r[m] for m in MEASURES}})
+                    for r in merged.to_dict("records")]), source="terbitan")
     return first.reset_index(drop=True), quarantine
 
 
@@ -158,12 +157,13 @@ def load_published_year(raw: Path, year: int, regions: RegionLookup,
         rows, duplicates = dedupe_published(tables)
     else:
         rows, duplicates = pd.DataFrame(columns=PUBLISHED_COLUMNS), quarantine_frame()
-    quarantine = pd.concat([*(t.notes for t in tables), duplicates], ignore_index=True)
+    quarantine = pd.concat([quarantine_frame(pd.DataFrame([n for t in tables for n in t.notes])), duplicates],
+                           ignore_index=True)
     ledger = pd.DataFrame([{
         "year": year, "source": "terbitan", "source_file": t.source_file, "sheet": t.sheet,
-        "sha256": file_sha256(p), "header_row": t.header_row, "rows_read": t.rows_read,
+        "sha256": t.sha256, "header_row": t.header_row, "rows_read": t.rows_read,
         "rows_kept": int((rows["source_file"] == t.source_file).sum()),
         "rows_quarantined": int((quarantine["source_file"] == t.source_file).sum()),
-        "rows_skipped": t.blank_rows} for t, p in zip(tables, paths, strict=True)])
+        "rows_skipped": t.blank_rows} for t in tables])
     rows, applied = apply_corrections(rows, corrections, "terbitan", year, area_column="bps_code")
     return PublishedYear(rows.assign(year=year), quarantine.assign(year=year), ledger, applied.assign(year=year))
