@@ -18,6 +18,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import socket
 import time
 from collections.abc import Iterator
@@ -175,16 +176,33 @@ class Warehouse:
             if self.published.exists():
                 # Seed with the published rows of this run's years, so materialising only
                 # some assets still finds their upstream tables.
-                self._copy_rows(con, self.published, years, keep_years=True)
+                with self._snapshot(run_id) as published:
+                    self._copy_rows(con, published, years, keep_years=True)
             con.execute("CHECKPOINT")
         finally:
             con.close()
         os.replace(partial, path)
 
+    @contextlib.contextmanager
+    def _snapshot(self, run_id: str) -> Iterator[Path]:
+        """A private copy of the published file to read from.
+
+        Attaching the published file itself would need a DuckDB lock, which fails while
+        someone holds it read-write (an analyst's DuckDB CLI, say). Copying bytes needs
+        none, and the published file is never modified in place, so the copy is consistent.
+        """
+        copy = self.build_dir / f"{run_id}.snapshot.duckdb"
+        shutil.copyfile(self.published, copy)
+        try:
+            yield copy
+        finally:
+            copy.unlink(missing_ok=True)
+
     @staticmethod
     def _copy_rows(con: duckdb.DuckDBPyConnection, source: Path, years: list[int], keep_years: bool) -> None:
         """Insert rows of YEAR_TABLES from `source`: of `years` (keep_years) or of all other years."""
-        con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
+        quoted = str(source).replace("'", "''")
+        con.execute(f"ATTACH '{quoted}' AS src (READ_ONLY)")
         try:
             for table in YEAR_TABLES:
                 schema, _, name = table.rpartition(".")
@@ -228,7 +246,8 @@ class Warehouse:
                 apply_schema(con)
                 write_reference_tables(con)
                 if self.published.exists():
-                    self._copy_rows(con, self.published, years, keep_years=False)
+                    with self._snapshot(run_id) as published:
+                        self._copy_rows(con, published, years, keep_years=False)
                 self._copy_rows(con, build, years, keep_years=True)
                 con.execute("CHECKPOINT")
             finally:
