@@ -6,10 +6,10 @@
   openpyxl on 200k rows) as text in the sources' own notation, and keep the
   spreadsheet row number of every data row so errors and quarantine rows can
   point at it.
-- `parse_number` / `parse_numbers` read `1.469.843` and `93,33` (dot groups
-  thousands, comma is the decimal mark), `-`/`–` as zero (BPS "nihil") and
-  `…`, `...`, `NA`, `x` or empty as not available.
-- `parse_dates` reads `dd/mm/yyyy`, `yyyy-mm-dd` and Excel dates.
+- `parse_number` reads `1.469.843` and `93,33` (dot groups thousands, comma is
+  the decimal mark), `-`/`–` as zero (BPS "nihil") and `…`, `...`, `NA`, `x` or
+  empty as not available. Large exports are typed with the same grammar in
+  DuckDB (`sql/staging/macros.sql`); a test keeps the two in agreement.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ HEADER_SCAN_ROWS = 60  # title rows above a header; more than this is not a tabl
 NIHIL = frozenset({"-", "–", "—"})
 NOT_AVAILABLE = frozenset({"", "…", "...", "na", "n/a", "x"})
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?$")
-_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 
 # --------------------------------------------------------------------------- cells
@@ -89,38 +88,6 @@ def parse_number(value: object) -> tuple[NumberKind, float | None]:
     if _NUMBER.match(compact):
         return NumberKind.NUMBER, float(compact.replace(".", "").replace(",", "."))
     return NumberKind.INVALID, None
-
-
-def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Vectorised `parse_number` for a column of text: (float values, NaN when absent; invalid mask).
-
-    Absent means empty or a not-available marker; `-` reads as 0.
-    """
-    text = values.fillna("").astype("str").str.replace("\u00a0", " ", regex=False).str.strip()
-    missing = text.str.lower().isin(NOT_AVAILABLE)  # lower(), not casefold(): Arrow kernels, no Python loop
-    nihil = text.isin(NIHIL)
-    compact = text.str.replace(" ", "", regex=False)
-    ok = compact.str.fullmatch(_NUMBER.pattern).fillna(False).astype(bool) & ~missing
-    parsed = pd.to_numeric(compact.where(ok).str.replace(".", "", regex=False).str.replace(",", ".", regex=False),
-                           errors="coerce").astype("float64")
-    parsed[nihil] = 0.0
-    return parsed, ~(missing | nihil | ok)
-
-
-def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """`dd/mm/yyyy`, `yyyy-mm-dd` (optionally with a time) or an Excel serial day -> (dates, invalid mask)."""
-    text = values.fillna("").astype("str").str.strip()
-    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
-    serial = pd.to_numeric(text.str.extract(r"^(\d{4,6})(?:[.,]0+)?$", expand=False), errors="coerce")
-    has_serial = serial.notna()
-    if has_serial.any():
-        result[has_serial] = _EXCEL_EPOCH + pd.to_timedelta(serial[has_serial], unit="D")
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S"):
-        todo = result.isna() & text.ne("")
-        if not todo.any():
-            break
-        result[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce").dt.normalize()
-    return result, result.isna() & text.ne("")
 
 
 # --------------------------------------------------------------------------- files

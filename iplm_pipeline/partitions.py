@@ -1,5 +1,7 @@
 """IPLM years as partitions: exactly the years with a registered method (methodology.toml)."""
 
+import warnings
+
 import dagster as dg
 
 from iplm_pipeline.methodology import load_registry
@@ -7,3 +9,6 @@ from iplm_pipeline.methodology import load_registry
 year_partitions = dg.StaticPartitionsDefinition([str(y) for y in load_registry().years])
 # A range of years runs as one run: one build file, one publish, no lock contention.
 single_run = dg.BackfillPolicy.single_run()
+# backfill_policy is marked beta; it is what makes a year range one run, so say it once here
+# instead of on every import of the definitions.
+warnings.filterwarnings("ignore", message=r"Parameter `backfill_policy`", category=dg.BetaWarning)

@@ -21,6 +21,7 @@ import re
 import shutil
 import socket
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,6 +49,13 @@ class PublishError(IplmError):
     """Publishing the marts failed; the published file is unchanged."""
 
 
+def connect(path: Path | str = ":memory:", read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection for pipeline work: no progress bar in the middle of the CLI's output."""
+    con = duckdb.connect(str(path), read_only=read_only)
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 # --------------------------------------------------------------------------- SQL files
 def sql_text(name: str) -> str:
     return (SQL_DIR / name).read_text(encoding="utf-8")
@@ -59,20 +67,32 @@ def split_statements(text: str) -> list[str]:
     return [p.strip() for p in parts if re.sub(r"--[^\n]*", "", p).strip()]
 
 
-def run_sql(con: duckdb.DuckDBPyConnection, name: str, **params) -> duckdb.DuckDBPyConnection:
-    """Execute every statement of `sql/<name>` with the named `$params` it uses."""
-    result = con
+def _statements(name: str, params: dict):
+    """(statement, the named `$params` it uses) for each statement of `sql/<name>`."""
     for statement in split_statements(sql_text(name)):
-        used = {p: params[p] for p in set(_PARAM.findall(statement)) if p in params}
-        missing = set(_PARAM.findall(statement)) - set(params)
+        wanted = set(_PARAM.findall(statement))
+        missing = wanted - set(params)
         if missing:
             raise ValueError(f"sql/{name} needs parameters {sorted(missing)}")
-        result = con.execute(statement, used) if used else con.execute(statement)
-    return result
+        yield statement, {p: params[p] for p in wanted}
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, name: str, **params) -> None:
+    """Execute every statement of `sql/<name>` with the named `$params` it uses."""
+    for statement, used in _statements(name, params):
+        con.execute(statement, used) if used else con.execute(statement)
 
 
 def query_sql(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
-    return run_sql(con, name, **params).df()
+    """The result of the last statement of `sql/<name>` as a DataFrame (via Arrow: no per-cell copies)."""
+    *before, (last, used) = _statements(name, params)
+    for statement, used_before in before:
+        con.execute(statement, used_before) if used_before else con.execute(statement)
+    result = con.execute(last, used) if used else con.execute(last)
+    with warnings.catch_warnings():
+        # "makes an extra copy": a columnar copy, still far cheaper than .df()'s per-cell objects.
+        warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+        return result.to_arrow_table().to_pandas()
 
 
 # --------------------------------------------------------------------------- schema
@@ -158,7 +178,7 @@ class Warehouse:
             if not path.exists():
                 self._remove_stale_builds()
                 self._create_build(path, run_id, years)
-        con = duckdb.connect(str(path))
+        con = connect(path)
         try:
             yield con
         finally:
@@ -169,7 +189,7 @@ class Warehouse:
             json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}))
         partial = path.with_suffix(".partial")
         partial.unlink(missing_ok=True)
-        con = duckdb.connect(str(partial))
+        con = connect(partial)
         try:
             apply_schema(con)
             write_reference_tables(con)
@@ -241,7 +261,7 @@ class Warehouse:
         try:
             fresh = self.build_dir / f"{run_id}.publish.duckdb"
             fresh.unlink(missing_ok=True)
-            con = duckdb.connect(str(fresh))
+            con = connect(fresh)
             try:
                 apply_schema(con)
                 write_reference_tables(con)
@@ -306,4 +326,4 @@ def open_marts(marts_dir: Path) -> duckdb.DuckDBPyConnection:
     path = Path(marts_dir) / MARTS_FILE_NAME
     if not path.exists():
         raise IplmError(f"{path} does not exist yet: run `iplm run --year <year>` first.")
-    return duckdb.connect(str(path), read_only=True)
+    return connect(path, read_only=True)

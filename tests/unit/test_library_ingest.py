@@ -1,5 +1,6 @@
 """Library registration exports (SOURCES.md §2): headers, values, quarantine reasons, dedupe, ledger."""
 
+import datetime as dt
 import json
 
 import pandas as pd
@@ -51,18 +52,16 @@ def test_values_text_numbers_decimals_dates_and_snp(tmp_path):
     assert kept.loc["5320032S0000001", "visits_per_day"] == 12.5
     assert kept.loc["5320032S0000001", "members"] == 1250
     assert kept["snp"].tolist()[:2] == [True, False] and pd.isna(kept["snp"].iloc[2])
-    assert kept["updated_at"].tolist()[:2] == [pd.Timestamp("2024-02-01")] * 2
+    assert kept["updated_at"].tolist()[:2] == [dt.date(2024, 2, 1)] * 2
     assert pd.isna(kept.loc["5320032S0000003", "collections"])  # empty = not reported, not an error
 
 
 def test_xlsx_data_sheet_and_excel_dates(tmp_path):
-    import datetime as dt
-
     row = library_row(1, "5320032S0000001", **{"Tanggal Pembaruan": dt.datetime(2024, 5, 6),
                                                "Jumlah Koleksi Eksemplar": 321})
     export(tmp_path, "a.xlsx", [row], sheet="Data Perpustakaan", sheets_before=("Petunjuk",))
     result = load(tmp_path)
-    assert result.kept["updated_at"].tolist() == [pd.Timestamp("2024-05-06")]
+    assert result.kept["updated_at"].tolist() == [dt.date(2024, 5, 6)]
     assert result.kept["collections"].tolist() == [321.0]
     assert result.ledger["sheet"].tolist() == ["Data Perpustakaan"]
 

@@ -2,13 +2,14 @@
 
 import datetime as dt
 
-import pandas as pd
+import duckdb
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from iplm_pipeline.errors import SourceError
-from iplm_pipeline.parsing import NumberKind, cell_text, parse_dates, parse_number, parse_numbers, read_frame, read_grid
+from iplm_pipeline.parsing import NumberKind, cell_text, parse_number, read_frame, read_grid
+from iplm_pipeline.warehouse import run_sql
 from tests.builders import write_rows
 
 
@@ -36,13 +37,50 @@ def test_parse_number(text, kind, value):
     assert parse_number(text) == (kind, None if value is None else float(value))
 
 
-def test_parse_numbers_matches_scalar_parser():
-    cells = pd.Series(["1.469.843", "93,33", "-", "", "NA", "abc", None, "7", "12,5", " 1.250 "], dtype=object)
-    values, invalid = parse_numbers(cells)
-    for cell, v, bad in zip(cells, values, invalid, strict=True):
-        kind, expected = parse_number(cell)
-        assert bad == (kind is NumberKind.INVALID)
-        assert (pd.isna(v) and expected is None) or v == expected
+@pytest.fixture(scope="module")
+def sql():
+    con = duckdb.connect()
+    run_sql(con, "staging/macros.sql")
+    yield con
+    con.close()
+
+
+def sql_number(con, text):
+    """(value, invalid) as the library typing SQL computes them: on id_compact'ed text."""
+    return con.execute("SELECT n, id_number_invalid(c, n) FROM (SELECT c, id_number(c) AS n "
+                       "FROM (SELECT id_compact(?) AS c))", [text]).fetchone()
+
+
+NUMBER_TEXTS = st.one_of(
+    st.sampled_from(["1.469.843", "93,33", "-", "–", "—", "", "NA", "n/a", "x", "…", "...", "12.5", "1,250.00",
+                     " 1.250 ", "1\u00a0250", "+7", "-0,5", "abc", "1..2", ".5", "5,"]),
+    st.from_regex(r"[ +\-]?[0-9.,]{0,12}", fullmatch=True),
+    st.text(alphabet="0123456789.,- xNA", max_size=10))
+
+
+@given(NUMBER_TEXTS)
+def test_sql_macros_and_python_read_numbers_alike(sql, text):
+    """Big exports are typed by SQL macros, small tables by parse_number: one grammar."""
+    kind, value = parse_number(text)
+    sql_value, sql_invalid = sql_number(sql, text)
+    assert sql_invalid == (kind is NumberKind.INVALID)
+    assert sql_value == value
+
+
+@given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=0, max_value=99))
+def test_indonesian_formatting_round_trips(sql, whole, cents):
+    text = f"{whole:,}".replace(",", ".") + f",{cents:02d}"
+    assert parse_number(text) == (NumberKind.NUMBER, pytest.approx(whole + cents / 100))
+    assert sql_number(sql, text) == (pytest.approx(whole + cents / 100), False)
+
+
+@pytest.mark.parametrize(("text", "date"), [
+    ("15/03/2024", dt.date(2024, 3, 15)), ("5/3/2024", dt.date(2024, 3, 5)), ("2024-03-15", dt.date(2024, 3, 15)),
+    ("2024-03-15 10:00:00", dt.date(2024, 3, 15)), ("45366", dt.date(2024, 3, 15)),  # an Excel serial day
+    ("31/02/2024", None), ("maret", None), ("", None),
+])
+def test_sql_dates_accept_the_three_forms(sql, text, date):
+    assert sql.execute("SELECT id_date(trim(?))", [text]).fetchone()[0] == date
 
 
 @pytest.mark.parametrize(("value", "text"), [
@@ -53,23 +91,6 @@ def test_native_xlsx_cells_read_as_the_sources_notation(value, text):
     assert cell_text(value) == text
     if isinstance(value, float):
         assert parse_number(text) == (NumberKind.NUMBER, value)
-
-
-@given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=0, max_value=99))
-def test_indonesian_formatting_round_trips(whole, cents):
-    text = f"{whole:,}".replace(",", ".") + f",{cents:02d}"
-    values, invalid = parse_numbers(pd.Series([text], dtype="str"))
-    assert not invalid.iloc[0]
-    assert values.iloc[0] == pytest.approx(whole + cents / 100)
-
-
-def test_parse_dates_accepts_the_three_forms_and_flags_others():
-    cells = pd.Series(["15/03/2024", "2024-03-15", cell_text(dt.datetime(2024, 3, 15, 10, 0)), "45366",
-                       "", "31/02/2024", "maret"], dtype=object)
-    dates, invalid = parse_dates(cells)
-    assert list(dates[:4]) == [pd.Timestamp("2024-03-15")] * 4  # 45366 is an Excel serial day
-    assert pd.isna(dates.iloc[4]) and not invalid.iloc[4]  # empty = not reported
-    assert list(invalid[5:]) == [True, True]
 
 
 def _is_header(cells):

@@ -20,11 +20,11 @@ import pandas as pd
 from iplm_pipeline.corrections import Correction, apply_corrections
 from iplm_pipeline.errors import Location, SourceError
 from iplm_pipeline.ledger import quarantine_frame, relative_name
-from iplm_pipeline.parsing import Table, header_key, list_source_files, parse_dates, parse_numbers, read_frame
+from iplm_pipeline.parsing import Table, header_key, list_source_files, read_frame
 from iplm_pipeline.regions import RegionLookup
-from iplm_pipeline.warehouse import sql_text
+from iplm_pipeline.warehouse import connect, query_sql, run_sql
 
-from .schemas import COUNT_FIELDS, LIBRARY_TYPES, NPP_PATTERN, rejected_rows
+from .schemas import COUNT_FIELDS, READ_FIELDS, rejected_rows
 
 SHEET = "Data Perpustakaan"
 # header as in SOURCES.md (matched ignoring case and surrounding spaces) -> field
@@ -48,10 +48,8 @@ COLUMNS = {
     "Tanggal Pembaruan": "updated_at_raw",
 }
 FIELD_HEADERS = {field: header for header, field in COLUMNS.items()}
+_RAW_FIELD = {"snp": "snp_raw", "updated_at": "updated_at_raw"}  # typed field -> raw field
 _BY_KEY = {header_key(header): field for header, field in COLUMNS.items()}
-TEXT_FIELDS = ("name", "subtype", "province_name", "regency_name", "district_name")
-_SNP = {"ya": True, "y": True, "tidak": False, "t": False}
-_FOOTER = r"(?i)^\s*(jumlah|total|grand total|sub ?total)\b"
 
 # Columns of the validated, kept rows (staging.libraries).
 LIBRARY_COLUMNS = ["year", "npp", "kemendagri_code", "bps_code", "name", "library_type", "subtype",
@@ -106,61 +104,26 @@ def stack(files: list[ExportFile]) -> pd.DataFrame:
         part["file_order"] = order
         parts.append(part)
     raw = pd.concat(parts, ignore_index=True)
-    fields = list(COLUMNS.values())
-    # One conversion to Arrow-backed strings, then trimming with Arrow kernels: cheap for 200k rows.
-    raw[fields] = raw[fields].astype("str").apply(lambda col: col.str.strip())
+    raw.index.name = "row_id"
     return raw
 
 
-def normalise(raw: pd.DataFrame, regions: RegionLookup) -> pd.DataFrame:
-    """Raw text cells -> typed fields plus the flags the schema checks. Column-wise only."""
-    out = pd.DataFrame(index=raw.index)
-    npp = raw["npp"].str.upper()
-    out["npp"] = npp.where(npp.ne("")).astype("str")
-    for field in TEXT_FIELDS:
-        out[field] = raw[field].where(raw[field].ne("")).astype("str")
-    # String operations stay on Arrow kernels (lower(), regex) rather than per-cell Python.
-    out["library_type"] = raw["library_type_raw"].str.replace(r"\s+", " ", regex=True).str.lower() \
-        .map(LIBRARY_TYPES).astype("str")
-    out["type_text"] = raw["library_type_raw"]
-
-    unreadable = pd.Series("", index=raw.index, dtype="str")
-    negative = pd.Series("", index=raw.index, dtype="str")
-    for field in COUNT_FIELDS:
-        values, invalid = parse_numbers(raw[field])
-        out[field] = values
-        unreadable = unreadable.mask(invalid, unreadable + FIELD_HEADERS[field] + "; ")
-        negative = negative.mask(values < 0, negative + FIELD_HEADERS[field] + "; ")
-    snp_text = raw["snp_raw"].str.lower()
-    out["snp"] = snp_text.map(_SNP).astype("boolean")
-    unreadable = unreadable.mask(out["snp"].isna() & snp_text.ne(""), unreadable + FIELD_HEADERS["snp_raw"] + "; ")
-    out["updated_at"], bad_date = parse_dates(raw["updated_at_raw"])
-    unreadable = unreadable.mask(bad_date, unreadable + FIELD_HEADERS["updated_at_raw"] + "; ")
-    out["unreadable_columns"] = unreadable.str.removesuffix("; ")
-    out["negative_columns"] = negative.str.removesuffix("; ")
-
-    # A footer (`Jumlah`, `Total`) has no valid NPP; only those few rows need the slower regex.
-    suspect = ~npp.str.fullmatch(NPP_PATTERN).fillna(False).astype(bool)
-    looks_footer = raw.loc[suspect, ["no", "npp", "name"]].apply(lambda col: col.str.match(_FOOTER)).any(axis=1)
-    out["is_footer"] = looks_footer.reindex(raw.index, fill_value=False).astype(bool)
-
-    # Region by NPP: its first four digits are the Kemendagri code without the dot.
-    prefix = out["npp"].str[:4]
-    found = {p: regions.regency_from_npp(p) for p in prefix.dropna().unique()}
-    out["kemendagri_code"] = prefix.map({p: r.kemendagri_code for p, r in found.items() if r}).astype("str")
-    out["bps_code"] = prefix.map({p: r.bps_code for p, r in found.items() if r}).astype("str")
-
-    # The `Kabupaten/Kota` text is informative only: the NPP wins, disagreements are reported.
-    named = {}
-    for text in out["regency_name"].dropna().unique():
-        candidates = regions.candidates(text, level="regency", source="perpustakaan")
-        named[text] = candidates[0].kemendagri_code if len(candidates) == 1 else None
-    out["text_region_code"] = out["regency_name"].map(named).astype("str")
-    status = pd.Series("agrees", index=raw.index, dtype="str")
-    status = status.mask(out["text_region_code"].ne(out["kemendagri_code"]), "other_regency")
-    status = status.mask(out["text_region_code"].isna(), "unknown_text")
-    out["text_region_status"] = status.mask(out["regency_name"].isna(), "empty")
-    return out
+def type_rows(con: duckdb.DuckDBPyConnection, raw: pd.DataFrame, regions: RegionLookup) -> pd.DataFrame:
+    """Raw text -> typed fields and the flags the schema checks, column-wise in DuckDB."""
+    run_sql(con, "staging/macros.sql")
+    con.register("library_raw", raw.reset_index())
+    con.register("regions", pd.DataFrame([r.__dict__ for r in regions.regions]))
+    # The Kabupaten/Kota text is informative only (the NPP decides); resolve each distinct text once.
+    texts = [t for (t,) in con.execute("SELECT DISTINCT trim(regency_name) FROM library_raw").fetchall() if t]
+    named = []
+    for text in texts:
+        found = regions.candidates(text, level="regency", source="perpustakaan")
+        named.append({"text": text, "kemendagri_code": found[0].kemendagri_code if len(found) == 1 else None})
+    con.register("regency_names", pd.DataFrame(named, columns=["text", "kemendagri_code"]))
+    typed = query_sql(con, "staging/type_libraries.sql").set_index("row_id").sort_index()
+    for name in ("library_raw", "regions", "regency_names"):
+        con.unregister(name)
+    return typed
 
 
 _DETAIL = {
@@ -170,15 +133,22 @@ _DETAIL = {
     "unknown_region": lambda r: f"NPP '{r.npp}': its first four digits {r.npp[:2]}.{r.npp[2:4]} are no regency",
     "unknown_type": lambda r: (f"Jenis Perpustakaan '{r.type_text}' is not Umum, Sekolah, "
                                "Perguruan Tinggi or Khusus"),
-    "not_a_number": lambda r: (f"unreadable value in {r.unreadable_columns}: expected an Indonesian number "
+    "not_a_number": lambda r: (f"unreadable value in {_flagged(r, 'invalid_')}: expected an Indonesian number "
                                "(1.250 or 12,5), Ya/Tidak, or a date dd/mm/yyyy or yyyy-mm-dd"),
-    "negative_count": lambda r: f"negative count in {r.negative_columns}",
+    "negative_count": lambda r: f"negative count in {_flagged(r, 'negative_')}",
     "duplicate_older": lambda r: _kept(r),
     "duplicate_identical": lambda r: _kept(r),
     "duplicate_conflict": lambda r: _kept(r),
 }
 _COLUMN = {"npp_missing": "NPP", "npp_malformed": "NPP", "unknown_region": "NPP", "unknown_type": "Jenis Perpustakaan",
            "duplicate_older": "NPP", "duplicate_identical": "NPP", "duplicate_conflict": "NPP"}
+
+
+def _flagged(r, kind: str) -> str:
+    """The headers of the fields a rejected row fails on (unreadable or negative)."""
+    fields = (READ_FIELDS if kind == "invalid_" else COUNT_FIELDS)
+    bad = [f for f in fields if (getattr(r, f"invalid_{f}") if kind == "invalid_" else (getattr(r, f) or 0) < 0)]
+    return "; ".join(FIELD_HEADERS[_RAW_FIELD.get(f, f)] for f in bad)
 
 
 def _kept(r) -> str:
@@ -188,8 +158,8 @@ def _kept(r) -> str:
 
 def _quarantine(rows: pd.DataFrame, raw: pd.DataFrame, exports: dict[str, ExportFile]) -> pd.DataFrame:
     """Quarantine rows for `rows` (typed, with `reason`), the raw cells keyed by each file's own headers."""
-    column = [_COLUMN.get(r.reason) or (r.unreadable_columns if r.reason == "not_a_number"
-                                         else r.negative_columns if r.reason == "negative_count" else None)
+    column = [_COLUMN.get(r.reason) or (_flagged(r, "invalid_") if r.reason == "not_a_number"
+                                         else _flagged(r, "negative_") if r.reason == "negative_count" else None)
               for r in rows.itertuples()]
     raw_rows = raw.loc[rows.index]
     raw_json = [json.dumps({exports[r["source_file"]].headers[f]: r[f]
@@ -221,15 +191,15 @@ def load_library_year(raw_dir: Path, year: int, regions: RegionLookup,
                           "Without it every library count would be 0; add the year's exports.")
     exports = {f.source_file: f for f in (read_export(p, relative_name(p, raw_dir)) for p in paths)}
     raw = stack(list(exports.values()))
-    typed = normalise(raw, regions)
-    reasons = rejected_rows(typed)
-    provenance = raw[["source_file", "sheet", "row_number"]].assign(
-        read_order=raw["file_order"] * 10_000_000 + raw["row_number"])
-    candidates = typed.drop(index=reasons.index).join(provenance)
-    with duckdb.connect() as con:
+    with connect() as con:
+        typed = type_rows(con, raw, regions)
+        reasons = rejected_rows(typed)
+        provenance = raw[["source_file", "sheet", "row_number"]].assign(
+            read_order=raw["file_order"] * 10_000_000 + raw["row_number"])
+        candidates = typed.drop(index=reasons.index).join(provenance)
         con.register("library_candidates", candidates[LIBRARY_COLUMNS[1:]])
-        decisions = con.execute(sql_text("staging/dedupe_libraries.sql")).df()
-    decided = candidates.reset_index().merge(decisions, on="read_order").set_index("index")
+        decisions = query_sql(con, "staging/dedupe_libraries.sql")
+    decided = candidates.reset_index().merge(decisions, on="read_order").set_index("row_id")
     dropped = decided[decided["drop_reason"].notna()].rename(columns={"drop_reason": "reason"})
     kept = decided[decided["drop_reason"].isna()]
     quarantine = pd.concat([_quarantine(typed.loc[reasons.index].assign(reason=reasons), raw, exports),

@@ -1,8 +1,10 @@
-"""Pandera contract for a library registration row (SOURCES.md §2), after parsing.
+"""Pandera contract for a library registration row (SOURCES.md §2), once typed.
 
-Each check is named after the quarantine reason it produces. A row failing
-several checks gets the first reason in `REASON_ORDER`: a `Jumlah` footer also
-lacks an NPP, and should be reported as the footer it is.
+Typing happens column-wise in DuckDB (sql/staging/type_libraries.sql); this
+schema decides which rows are library records. Each check is named after the
+quarantine reason it produces. A row failing several checks gets the first
+reason in `REASON_ORDER`: a `Jumlah` footer also lacks an NPP, and should be
+reported as the footer it is.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ import pandas as pd
 import pandera.pandas as pa
 
 NPP_PATTERN = r"^\d{7}[A-Z]\d{7}$"
-LIBRARY_TYPES = {"umum": "Umum", "sekolah": "Sekolah", "perguruan tinggi": "Perguruan Tinggi",
-                 "khusus": "Khusus"}
 COUNT_FIELDS = ("collection_titles", "collections", "librarians", "technicians", "visits_per_day",
                 "members", "participation")
+# Fields whose text may be unreadable (flags `invalid_<field>` from the typing SQL).
+READ_FIELDS = (*COUNT_FIELDS, "snp", "updated_at")
 REASON_ORDER = ("footer_row", "npp_missing", "npp_malformed", "unknown_region", "unknown_type",
                 "not_a_number", "negative_count")
 
@@ -41,25 +43,24 @@ def _type_known(df: pd.DataFrame) -> pd.Series:
 
 
 def _values_readable(df: pd.DataFrame) -> pd.Series:
-    return df["unreadable_columns"].eq("")
+    return ~df[[f"invalid_{f}" for f in READ_FIELDS]].any(axis=1)
 
 
 def _counts_not_negative(df: pd.DataFrame) -> pd.Series:
-    return df["negative_columns"].eq("")
+    return ~(df[list(COUNT_FIELDS)] < 0).any(axis=1)
 
 
 LIBRARY_ROW_SCHEMA = pa.DataFrameSchema(
     name="library_registration_row",
     columns={
-        "npp": pa.Column("str", nullable=True),
-        "kemendagri_code": pa.Column("str", nullable=True),
-        "library_type": pa.Column("str", nullable=True),
-        "updated_at": pa.Column("datetime64[us]", nullable=True),
-        "snp": pa.Column("boolean", nullable=True),
+        "npp": pa.Column(nullable=True),
+        "kemendagri_code": pa.Column(nullable=True),
+        "library_type": pa.Column(nullable=True),
+        "updated_at": pa.Column(nullable=True),
+        "snp": pa.Column(nullable=True),
         **{f: pa.Column("float64", nullable=True) for f in COUNT_FIELDS},
+        **{f"invalid_{f}": pa.Column(bool) for f in READ_FIELDS},
         "is_footer": pa.Column(bool),
-        "unreadable_columns": pa.Column("str"),
-        "negative_columns": pa.Column("str"),
     },
     checks=[
         pa.Check(_not_footer, name="footer_row"),
