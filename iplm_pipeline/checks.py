@@ -18,10 +18,13 @@ def check_result(offending: pd.DataFrame, check_name: str, sql_name: str, *,
     metadata = {"offending_rows": dg.MetadataValue.int(len(offending)), "query": f"sql/checks/{sql_name}"}
     if len(offending):
         metadata["sample"] = dg.MetadataValue.md(offending.head(SAMPLE_ROWS).to_markdown(index=False))
-        level = "ERROR" if severity == dg.AssetCheckSeverity.ERROR else "WARN"
-        progress_log.warning(f"check {level} {asset_key}.{check_name}: {len(offending)} offending row(s) "
-                             f"(sql/checks/{sql_name}); first ones:\n"
-                             + offending.head(SAMPLE_ROWS).to_string(index=False, max_colwidth=60))
+        if severity == dg.AssetCheckSeverity.ERROR:
+            progress_log.warning(f"check ERROR {asset_key}.{check_name}: {len(offending)} offending row(s) "
+                                 f"(sql/checks/{sql_name}); first ones:\n"
+                                 + offending.head(SAMPLE_ROWS).to_string(index=False, max_colwidth=60))
+        else:
+            progress_log.warning(f"check WARN {asset_key}.{check_name}: {len(offending)} row(s) "
+                                 f"(sql/checks/{sql_name}); `iplm reconcile` lists and explains them")
     return dg.AssetCheckResult(check_name=check_name, asset_key=asset_key, passed=offending.empty,
                                severity=severity, metadata=metadata)
 
