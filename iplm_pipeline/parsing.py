@@ -155,12 +155,13 @@ def read_frame(path: Path, is_header: HeaderTest, *, expected: str, sheet: str |
     source = _Source.open(Path(path), is_header, expected, sheet)
     frame = source.frame()
     width = len(source.header)
-    filled = frame.ne("")
-    if frame.shape[1] > width and filled.iloc[:, width:].any(axis=None):
-        number = int(filled.iloc[:, width:].any(axis=1).idxmax())
+    filled = frame.to_numpy(dtype=object) != ""  # one C-level pass; per-column pandas ops cost more
+    if frame.shape[1] > width and filled[:, width:].any():
+        number = int(frame.index[filled[:, width:].any(axis=1).argmax()])
         source.fail_extra(number, frame.loc[number].tolist())
-    keep = filled.iloc[:, :width].any(axis=1)
-    return source.table(blank_rows=int((~keep).sum()), data=frame.loc[keep, list(range(width))])
+    keep = filled[:, :width].any(axis=1)
+    data = frame.iloc[:, :width] if keep.all() else frame.iloc[keep, :width]
+    return source.table(blank_rows=int((~keep).sum()), data=data)
 
 
 @dataclass
@@ -192,7 +193,7 @@ class _Source:
                 raise _no_header(Location(path, name), expected)
             return cls(path, name, _trim(grid[idx]), idx, _preamble(grid[:idx]), digest, grid=grid)
         text = _decode(path, raw)
-        head_lines = text.splitlines()[:HEADER_SCAN_ROWS]
+        head_lines = _head_lines(text)
         # The delimiter is the one under which a header row exists with the most columns:
         # semicolon files carry decimal commas, so counting commas would mislead.
         best = None
@@ -228,7 +229,7 @@ class _Source:
             frame = pd.DataFrame(body, columns=list(range(width)), dtype=object).fillna("")
         else:
             width = max(len(self.header), max((len(r) for r in csv.reader(
-                self.text.splitlines()[:HEADER_SCAN_ROWS], delimiter=self.delimiter)), default=0))
+                _head_lines(self.text), delimiter=self.delimiter)), default=0))
             try:
                 frame = pd.read_csv(io.StringIO(self.text), sep=self.delimiter, header=None,
                                     skiprows=self.header_index + 1, names=list(range(width)), dtype=object,
@@ -248,6 +249,11 @@ class _Source:
                           f"a value '{cells[col]}' stands right of the last header cell",
                           f"at most {len(self.header)} columns as in the header row {self.header_index + 1}",
                           "Give the column a header or delete the value.")
+
+
+def _head_lines(text: str) -> list[str]:
+    """The first HEADER_SCAN_ROWS lines, without splitting the whole (200k-line) text."""
+    return text.split("\n", HEADER_SCAN_ROWS)[:HEADER_SCAN_ROWS]
 
 
 def _no_header(location: Location, expected: str) -> SourceError:

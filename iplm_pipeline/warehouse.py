@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
+import hashlib
 import json
 import os
 import re
@@ -96,10 +98,29 @@ def query_sql(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFra
 
 
 # --------------------------------------------------------------------------- schema
+@functools.cache
+def schema_version() -> str:
+    """A digest of the DDL and column comments: a marts file made by other DDL is not reused in place."""
+    digest = hashlib.sha256()
+    for name in (*SCHEMA_FILES, "schema/column_comments.csv"):
+        digest.update((SQL_DIR / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     for name in SCHEMA_FILES:
         run_sql(con, name)
     _apply_column_comments(con)
+    con.execute("DELETE FROM schema_info")
+    con.execute("INSERT INTO schema_info VALUES (?)", [schema_version()])
+
+
+def file_schema_version(con: duckdb.DuckDBPyConnection) -> str | None:
+    try:
+        row = con.execute("SELECT version FROM schema_info").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return row[0] if row else None
 
 
 def _apply_column_comments(con: duckdb.DuckDBPyConnection) -> None:
@@ -160,6 +181,15 @@ def write_source_year(con: duckdb.DuckDBPyConnection, source: str, year: int, st
 
 # --------------------------------------------------------------------------- build and publish
 class Warehouse:
+    """The marts folder: the published file, the previous one, and the runs' build files.
+
+    A run's build file starts as a byte copy of the published file (so every other year
+    is already there) and is updated in place. Publishing renames it over the published
+    file when nobody published since the copy was taken; otherwise (a concurrent run of
+    another year published first, or the published file was made by other DDL) it
+    writes a fresh file merging the published rows of other years with the run's years.
+    """
+
     def __init__(self, marts_dir: Path):
         self.marts_dir = Path(marts_dir)
         self.published = self.marts_dir / MARTS_FILE_NAME
@@ -169,9 +199,20 @@ class Warehouse:
     def build_path(self, run_id: str) -> Path:
         return self.build_dir / f"{run_id}.duckdb"
 
+    def _owner_path(self, run_id: str) -> Path:
+        return self.build_dir / f"{run_id}.owner"
+
+    def _published_state(self) -> list[int] | None:
+        """Identity of the published file (inode, mtime, size): changes whenever anyone publishes."""
+        try:
+            st = self.published.stat()
+        except FileNotFoundError:
+            return None
+        return [st.st_ino, st.st_mtime_ns, st.st_size]
+
     @contextlib.contextmanager
     def connect(self, run_id: str, years: list[int]) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection to the run's build file, created and seeded on first use."""
+        """A connection to the run's build file, created on first use."""
         path = self.build_path(run_id)
         self.build_dir.mkdir(parents=True, exist_ok=True)
         with FileLock(str(path) + ".lock"):
@@ -185,38 +226,37 @@ class Warehouse:
             con.close()
 
     def _create_build(self, path: Path, run_id: str, years: list[int]) -> None:
-        (self.build_dir / f"{run_id}.owner").write_text(
-            json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}))
+        owner = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
+        self._owner_path(run_id).write_text(json.dumps(owner))
         partial = path.with_suffix(".partial")
         partial.unlink(missing_ok=True)
-        con = connect(partial)
-        try:
+        base = self._published_state()
+        in_place = True
+        if base is not None:
+            # A byte copy needs no DuckDB lock (an analyst may hold the published file, even
+            # read-write), and the published file is never modified in place, so it is consistent.
+            shutil.copyfile(self.published, partial)
+            con = connect(partial)
+            in_place = file_schema_version(con) == schema_version()
+            if not in_place:
+                # Made by other DDL: start from the current schema, seeded with the run's years.
+                con.close()
+                snapshot = self.build_dir / f"{run_id}.snapshot.duckdb"
+                os.replace(partial, snapshot)
+                con = connect(partial)
+                apply_schema(con)
+                self._copy_rows(con, snapshot, years, keep_years=True)
+                snapshot.unlink()
+        else:
+            con = connect(partial)
             apply_schema(con)
+        try:
             write_reference_tables(con)
-            if self.published.exists():
-                # Seed with the published rows of this run's years, so materialising only
-                # some assets still finds their upstream tables.
-                with self._snapshot(run_id) as published:
-                    self._copy_rows(con, published, years, keep_years=True)
             con.execute("CHECKPOINT")
         finally:
             con.close()
+        self._owner_path(run_id).write_text(json.dumps({**owner, "base": base, "in_place": in_place}))
         os.replace(partial, path)
-
-    @contextlib.contextmanager
-    def _snapshot(self, run_id: str) -> Iterator[Path]:
-        """A private copy of the published file to read from.
-
-        Attaching the published file itself would need a DuckDB lock, which fails while
-        someone holds it read-write (an analyst's DuckDB CLI, say). Copying bytes needs
-        none, and the published file is never modified in place, so the copy is consistent.
-        """
-        copy = self.build_dir / f"{run_id}.snapshot.duckdb"
-        shutil.copyfile(self.published, copy)
-        try:
-            yield copy
-        finally:
-            copy.unlink(missing_ok=True)
 
     @staticmethod
     def _copy_rows(con: duckdb.DuckDBPyConnection, source: Path, years: list[int], keep_years: bool) -> None:
@@ -231,7 +271,7 @@ class Warehouse:
                     "SELECT column_name FROM duckdb_columns() WHERE database_name = 'src' "
                     "AND schema_name = ? AND table_name = ?", [schema, name]).fetchall()}
                 if not src_cols:
-                    continue  # a table the published file does not have yet
+                    continue  # a table the source file does not have
                 dst_cols = [r[0] for r in con.execute(
                     "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
                     "AND schema_name = ? AND table_name = ?", [schema, name]).fetchall()]
@@ -243,11 +283,11 @@ class Warehouse:
             con.execute("DETACH src")
 
     def publish(self, run_id: str, years: list[int], log=print) -> Path:
-        """Merge the run's years into a new marts file and rename it over the published one."""
+        """Make the run's build the published marts file, atomically, keeping the old one as previous."""
         build = self.build_path(run_id)
         if not build.exists():
             raise PublishError(f"{build}: the run's build file is missing; nothing was published.")
-        self.marts_dir.mkdir(parents=True, exist_ok=True)
+        owner = json.loads(self._owner_path(run_id).read_text())
         lock = FileLock(str(self.marts_dir / ".publish.lock"))
         try:
             lock.acquire(timeout=5)
@@ -259,31 +299,44 @@ class Warehouse:
                 raise PublishError(f"{self.marts_dir}: another run held the publish lock for "
                                    f"{PUBLISH_LOCK_TIMEOUT_S} s; nothing was published. Retry later.") from exc
         try:
-            fresh = self.build_dir / f"{run_id}.publish.duckdb"
-            fresh.unlink(missing_ok=True)
-            con = connect(fresh)
-            try:
-                apply_schema(con)
-                write_reference_tables(con)
-                if self.published.exists():
-                    with self._snapshot(run_id) as published:
-                        self._copy_rows(con, published, years, keep_years=False)
-                self._copy_rows(con, build, years, keep_years=True)
+            if owner["in_place"] and owner["base"] == self._published_state():
+                ready = build  # nobody published since the build was copied: it is the whole new file
+                con = connect(ready)
                 con.execute("CHECKPOINT")
-            finally:
                 con.close()
-            _fsync(fresh)
+            else:
+                ready = self._merge(run_id, build, years)
+            _fsync(ready)
             if self.published.exists():
                 link = self.build_dir / f"{run_id}.previous"
                 link.unlink(missing_ok=True)
                 os.link(self.published, link)
                 os.replace(link, self.previous)
-            os.replace(fresh, self.published)
+            os.replace(ready, self.published)
             _fsync(self.marts_dir)
         finally:
             lock.release()
         self.discard(run_id)
         return self.published
+
+    def _merge(self, run_id: str, build: Path, years: list[int]) -> Path:
+        """A fresh file: other years from the current published file, the run's years from its build."""
+        fresh = self.build_dir / f"{run_id}.publish.duckdb"
+        fresh.unlink(missing_ok=True)
+        con = connect(fresh)
+        try:
+            apply_schema(con)
+            write_reference_tables(con)
+            if self.published.exists():
+                snapshot = self.build_dir / f"{run_id}.snapshot.duckdb"
+                shutil.copyfile(self.published, snapshot)
+                self._copy_rows(con, snapshot, years, keep_years=False)
+                snapshot.unlink()
+            self._copy_rows(con, build, years, keep_years=True)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        return fresh
 
     def discard(self, run_id: str) -> None:
         for path in self.build_dir.glob(f"{run_id}.*"):

@@ -203,3 +203,6 @@ CREATE OR REPLACE VIEW quarantine_summary AS
 SELECT year, source, reason, count(*) AS rows, count(DISTINCT source_file) AS files
 FROM quarantine GROUP BY ALL;
 COMMENT ON VIEW quarantine_summary IS 'One row per (year, source, reason): how many raw rows were quarantined and from how many files.';
+
+CREATE TABLE IF NOT EXISTS schema_info (version VARCHAR NOT NULL);
+COMMENT ON TABLE schema_info IS 'One row: a digest of the DDL that made this file (a run reuses a marts file in place only when its own DDL matches).';

@@ -1,9 +1,11 @@
 -- Grain: one row per raw library row (the registered text frame library_raw, key row_id), typed
--- per SOURCES.md §2, with the flags the Pandera schema (defs/perpustakaan/schemas.py) checks.
--- Needs sql/staging/macros.sql, the regions table, and regency_names (Kabupaten/Kota texts
--- resolved by the region lookup).
+-- per SOURCES.md §2, with the flags the Pandera schema (defs/perpustakaan/schemas.py) checks and
+-- the row's provenance. Needs sql/staging/macros.sql, the regions table, and regency_names
+-- (Kabupaten/Kota texts resolved by the region lookup).
+CREATE OR REPLACE TEMP TABLE library_typed AS
 WITH t AS (
-    SELECT row_id, upper(trim(npp)) AS npp, trim(no) AS no, trim(name) AS name,
+    SELECT row_id, source_file, sheet, row_number, file_order * 10000000 + row_number AS read_order,
+           upper(trim(npp)) AS npp, trim(no) AS no, trim(name) AS name,
            lower(regexp_replace(trim(library_type_raw), '\s+', ' ', 'g')) AS type_key,
            trim(library_type_raw) AS type_text, trim(subtype) AS subtype, trim(province_name) AS province_name,
            trim(regency_name) AS regency_name, trim(district_name) AS district_name,
@@ -22,7 +24,7 @@ WITH t AS (
            regexp_full_match(npp, '\d{7}[A-Z]\d{7}') AS npp_well_formed
     FROM t
 )
-SELECT t.row_id,
+SELECT t.row_id, t.source_file, t.sheet, t.row_number, t.read_order,
        nullif(t.npp, '') AS npp,
        nullif(t.name, '') AS name,
        CASE t.type_key WHEN 'umum' THEN 'Umum' WHEN 'sekolah' THEN 'Sekolah'

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -9,13 +10,21 @@ import pytest
 from iplm_pipeline.defs.perpustakaan.ingest import load_library_year
 from iplm_pipeline.errors import SourceError
 from iplm_pipeline.regions import load_regions
+from iplm_pipeline.warehouse import apply_schema, connect
 from tests.builders import LIBRARY_HEADER, library_row, write_rows
 
 YEAR = 2024
 
 
-def load(raw):
-    return load_library_year(raw, YEAR, load_regions())
+def load(raw, corrections=()):
+    """Run the year's ingest into an in-memory warehouse; `kept` = the staging.libraries rows written."""
+    with connect() as con:
+        apply_schema(con)
+        result = load_library_year(con, raw, YEAR, load_regions(), corrections)
+        kept = con.sql("SELECT * EXCLUDE (year) FROM staging.libraries ORDER BY read_order").df()
+    assert len(kept) == result.kept
+    return SimpleNamespace(kept=kept, quarantine=result.quarantine, ledger=result.ledger,
+                           corrections=result.corrections)
 
 
 def export(raw, name, rows, header=LIBRARY_HEADER, title=("Data Perpustakaan",), **kwargs):
@@ -52,7 +61,7 @@ def test_values_text_numbers_decimals_dates_and_snp(tmp_path):
     assert kept.loc["5320032S0000001", "visits_per_day"] == 12.5
     assert kept.loc["5320032S0000001", "members"] == 1250
     assert kept["snp"].tolist()[:2] == [True, False] and pd.isna(kept["snp"].iloc[2])
-    assert kept["updated_at"].tolist()[:2] == [dt.date(2024, 2, 1)] * 2
+    assert kept["updated_at"].tolist()[:2] == [pd.Timestamp("2024-02-01")] * 2
     assert pd.isna(kept.loc["5320032S0000003", "collections"])  # empty = not reported, not an error
 
 
@@ -61,7 +70,7 @@ def test_xlsx_data_sheet_and_excel_dates(tmp_path):
                                                "Jumlah Koleksi Eksemplar": 321})
     export(tmp_path, "a.xlsx", [row], sheet="Data Perpustakaan", sheets_before=("Petunjuk",))
     result = load(tmp_path)
-    assert result.kept["updated_at"].tolist() == [dt.date(2024, 5, 6)]
+    assert result.kept["updated_at"].tolist() == [pd.Timestamp("2024-05-06")]
     assert result.kept["collections"].tolist() == [321.0]
     assert result.ledger["sheet"].tolist() == ["Data Perpustakaan"]
 

@@ -32,14 +32,14 @@ def library_registrations(context: dg.AssetExecutionContext, iplm: IplmResource)
     with iplm.connect(context) as con:
         for year in years:
             started = time.perf_counter()
-            result = load_library_year(iplm.raw, year, regions, load_corrections(iplm.raw))
+            result = load_library_year(con, iplm.raw, year, regions, load_corrections(iplm.raw))
             kept, quarantine, ledger = result.kept, result.quarantine, result.ledger
-            write_source_year(con, "perpustakaan", year, {"staging.libraries": kept}, result)
+            write_source_year(con, "perpustakaan", year, {}, result)
             reasons = quarantine["reason"].value_counts().to_dict()
             summary[str(year)] = {"files": len(ledger), "rows_read": int(ledger["rows_read"].sum()),
-                                  "kept": len(kept), "quarantined": reasons}
+                                  "kept": kept, "quarantined": reasons}
             report(context, f"[{year}] library_registrations: {len(ledger)} files, "
-                            f"{ledger['rows_read'].sum():,} rows read, {len(kept):,} libraries kept, "
+                            f"{ledger['rows_read'].sum():,} rows read, {kept:,} libraries kept, "
                             f"{len(quarantine):,} quarantined "
                             f"({', '.join(f'{k} {v}' for k, v in sorted(reasons.items())) or 'none'}) "
                             f"({time.perf_counter() - started:.1f} s)")

@@ -22,7 +22,7 @@ from iplm_pipeline.errors import Location, SourceError
 from iplm_pipeline.ledger import quarantine_frame, relative_name
 from iplm_pipeline.parsing import Table, header_key, list_source_files, read_frame
 from iplm_pipeline.regions import RegionLookup
-from iplm_pipeline.warehouse import connect, query_sql, run_sql
+from iplm_pipeline.warehouse import run_sql
 
 from .schemas import COUNT_FIELDS, READ_FIELDS, rejected_rows
 
@@ -108,8 +108,8 @@ def stack(files: list[ExportFile]) -> pd.DataFrame:
     return raw
 
 
-def type_rows(con: duckdb.DuckDBPyConnection, raw: pd.DataFrame, regions: RegionLookup) -> pd.DataFrame:
-    """Raw text -> typed fields and the flags the schema checks, column-wise in DuckDB."""
+def type_rows(con: duckdb.DuckDBPyConnection, raw: pd.DataFrame, regions: RegionLookup) -> None:
+    """Raw text -> temp table `library_typed`: typed fields, the schema's flags, provenance."""
     run_sql(con, "staging/macros.sql")
     con.register("library_raw", raw.reset_index())
     con.register("regions", pd.DataFrame([r.__dict__ for r in regions.regions]))
@@ -120,10 +120,11 @@ def type_rows(con: duckdb.DuckDBPyConnection, raw: pd.DataFrame, regions: Region
         found = regions.candidates(text, level="regency", source="perpustakaan")
         named.append({"text": text, "kemendagri_code": found[0].kemendagri_code if len(found) == 1 else None})
     con.register("regency_names", pd.DataFrame(named, columns=["text", "kemendagri_code"]))
-    typed = query_sql(con, "staging/type_libraries.sql").set_index("row_id").sort_index()
-    for name in ("library_raw", "regions", "regency_names"):
-        con.unregister(name)
-    return typed
+    try:
+        run_sql(con, "staging/type_libraries.sql")
+    finally:
+        for name in ("library_raw", "regions", "regency_names"):
+            con.unregister(name)
 
 
 _DETAIL = {
@@ -174,43 +175,78 @@ def _quarantine(rows: pd.DataFrame, raw: pd.DataFrame, exports: dict[str, Export
 
 @dataclass
 class LibraryYear:
-    kept: pd.DataFrame  # staging.libraries rows: one per NPP
+    kept: int  # libraries written to staging.libraries (one per NPP)
     quarantine: pd.DataFrame
     ledger: pd.DataFrame  # source_files rows
     corrections: pd.DataFrame  # corrections applied
 
 
-def load_library_year(raw_dir: Path, year: int, regions: RegionLookup,
+# Columns the schema checks: fetched from DuckDB for Pandera (the rest never leaves DuckDB).
+_CHECKED = ["npp", "kemendagri_code", "library_type", "updated_at", "snp", *COUNT_FIELDS,
+            *(f"invalid_{f}" for f in READ_FIELDS), "is_footer", "type_text"]
+
+
+def load_library_year(con: duckdb.DuckDBPyConnection, raw_dir: Path, year: int, regions: RegionLookup,
                       corrections: tuple[Correction, ...] = ()) -> LibraryYear:
-    """Every export of `raw_dir/perpustakaan/<year>/`: read, validate, deduplicate, account for each row."""
+    """Every export of `raw_dir/perpustakaan/<year>/`: read, validate, deduplicate, account for each row.
+
+    The kept libraries replace the year's rows of `staging.libraries` on `con`; typing and
+    deduplication run in DuckDB, so the 200k typed rows never travel back through pandas.
+    """
     folder = raw_dir / "perpustakaan" / str(year)
     paths = list_source_files(folder)
     if not paths:
         raise SourceError(Location(folder), "no library registration export for this year",
                           "at least one .csv or .xlsx export in this folder",
                           "Without it every library count would be 0; add the year's exports.")
-    exports = {f.source_file: f for f in (read_export(p, relative_name(p, raw_dir)) for p in paths)}
-    raw = stack(list(exports.values()))
-    with connect() as con:
-        typed = type_rows(con, raw, regions)
-        reasons = rejected_rows(typed)
-        provenance = raw[["source_file", "sheet", "row_number"]].assign(
-            read_order=raw["file_order"] * 10_000_000 + raw["row_number"])
-        candidates = typed.drop(index=reasons.index).join(provenance)
-        con.register("library_candidates", candidates[LIBRARY_COLUMNS[1:]])
-        decisions = query_sql(con, "staging/dedupe_libraries.sql")
-    decided = candidates.reset_index().merge(decisions, on="read_order").set_index("row_id")
-    dropped = decided[decided["drop_reason"].notna()].rename(columns={"drop_reason": "reason"})
-    kept = decided[decided["drop_reason"].isna()]
-    quarantine = pd.concat([_quarantine(typed.loc[reasons.index].assign(reason=reasons), raw, exports),
+    read = [read_export(p, relative_name(p, raw_dir)) for p in paths]
+    exports = {f.source_file: f for f in read}
+    raw = stack(read)
+    type_rows(con, raw, regions)
+    checked = _fetch(con, f"SELECT row_id, {', '.join(_CHECKED)} FROM library_typed").set_index("row_id")
+    reasons = rejected_rows(checked.sort_index())
+    con.register("library_rejected", pd.DataFrame({"row_id": reasons.index.astype("int64")}))
+    run_sql(con, "staging/dedupe_libraries.sql")
+    con.unregister("library_rejected")
+    dropped = _fetch(con, "SELECT t.row_id, t.npp, d.drop_reason AS reason, d.kept_file, d.kept_row, "
+                          "d.kept_updated_at FROM library_decisions d JOIN library_typed t USING (row_id) "
+                          "WHERE d.drop_reason IS NOT NULL ORDER BY t.row_id").set_index("row_id")
+    quarantine = pd.concat([_quarantine(checked.loc[reasons.index].assign(reason=reasons), raw, exports),
                             _quarantine(dropped, raw, exports)], ignore_index=True)
-    kept_per_file = kept["source_file"].value_counts()
+    columns = ", ".join(LIBRARY_COLUMNS[1:])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE library_kept AS SELECT {columns} FROM library_typed "
+                "JOIN library_decisions USING (row_id) WHERE drop_reason IS NULL")
+    applied = _correct(con, corrections, year)
+    kept_per_file = dict(con.execute("SELECT source_file, count(*) FROM library_kept GROUP BY ALL").fetchall())
     quarantined_per_file = quarantine["source_file"].value_counts()
     ledger = pd.DataFrame([{
         "year": year, "source": "perpustakaan", "source_file": name, "sheet": f.table.sheet,
         "sha256": f.table.sha256, "header_row": f.table.header_row, "rows_read": len(f.table.data),
         "rows_kept": int(kept_per_file.get(name, 0)), "rows_quarantined": int(quarantined_per_file.get(name, 0)),
         "rows_skipped": f.table.blank_rows} for name, f in exports.items()])
-    kept, applied = apply_corrections(kept[LIBRARY_COLUMNS[1:]].reset_index(drop=True), corrections,
-                                      "perpustakaan", year, area_column="npp")
-    return LibraryYear(kept.assign(year=year), quarantine.assign(year=year), ledger, applied.assign(year=year))
+    con.execute("BEGIN")
+    con.execute("DELETE FROM staging.libraries WHERE year = ?", [year])
+    con.execute(f"INSERT INTO staging.libraries (year, {columns}) SELECT ?, * FROM library_kept ORDER BY read_order",
+                [year])
+    con.execute("COMMIT")
+    kept = sum(kept_per_file.values())
+    for table in ("library_kept", "library_decisions", "library_typed"):
+        con.execute(f"DROP TABLE {table}")
+    return LibraryYear(kept, quarantine.assign(year=year), ledger, applied.assign(year=year))
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
+    return con.sql(sql).to_arrow_table().to_pandas()
+
+
+def _correct(con: duckdb.DuckDBPyConnection, corrections: tuple[Correction, ...], year: int) -> pd.DataFrame:
+    """Apply this year's library corrections to `library_kept` (the few rows they name)."""
+    npps = sorted({c.area for c in corrections if c.source == "perpustakaan" and c.year == year})
+    rows = con.execute("SELECT * FROM library_kept WHERE list_contains(?, npp)", [npps]).df()
+    rows, applied = apply_corrections(rows, corrections, "perpustakaan", year, area_column="npp")
+    if len(applied):
+        con.execute("DELETE FROM library_kept WHERE list_contains(?, npp)", [npps])
+        con.register("corrected", rows)
+        con.execute("INSERT INTO library_kept BY NAME SELECT * FROM corrected")
+        con.unregister("corrected")
+    return applied
