@@ -12,3 +12,8 @@ single_run = dg.BackfillPolicy.single_run()
 # backfill_policy is marked beta; it is what makes a year range one run, so say it once here
 # instead of on every import of the definitions.
 warnings.filterwarnings("ignore", message=r"Parameter `backfill_policy`", category=dg.BetaWarning)
+
+
+def yearly_asset(*, group: str, **kwargs):
+    """`dg.asset` partitioned by IPLM year, a year range running as one run."""
+    return dg.asset(group_name=group, partitions_def=year_partitions, backfill_policy=single_run, **kwargs)

@@ -7,7 +7,7 @@ import dagster as dg
 
 from iplm_pipeline.checks import sql_check
 from iplm_pipeline.methodology import get_method
-from iplm_pipeline.partitions import single_run, year_partitions
+from iplm_pipeline.partitions import single_run, year_partitions, yearly_asset
 from iplm_pipeline.resources import IplmResource, report, run_years
 from iplm_pipeline.warehouse import run_sql
 
@@ -60,10 +60,8 @@ def iplm_scores(context: dg.AssetExecutionContext, iplm: IplmResource):
     yield from checks
 
 
-@dg.asset(
-    group_name="marts",
-    partitions_def=year_partitions,
-    backfill_policy=single_run,
+@yearly_asset(
+    group="marts",
     deps=["iplm_regency", "library_registrations"],
     kinds={"duckdb"},
     description="One row per (year, kabupaten/kota): libraries registered by type and the share of them "
@@ -80,10 +78,8 @@ def data_completeness(context: dg.AssetExecutionContext, iplm: IplmResource) -> 
     return dg.MaterializeResult()
 
 
-@dg.asset(
-    group_name="marts",
-    partitions_def=year_partitions,
-    backfill_policy=single_run,
+@yearly_asset(
+    group="marts",
     deps=["iplm_regency", "iplm_province", "iplm_national", "published_scores", "bps_indicators"],
     kinds={"duckdb"},
     check_specs=[dg.AssetCheckSpec(
@@ -109,10 +105,8 @@ def reconciliation(context: dg.AssetExecutionContext, iplm: IplmResource) -> dg.
     return dg.MaterializeResult(check_results=[check])
 
 
-@dg.asset(
-    group_name="marts",
-    partitions_def=year_partitions,
-    backfill_policy=single_run,
+@yearly_asset(
+    group="marts",
     deps=["library_registrations"],
     kinds={"duckdb"},
     description="One row per (year, library) whose Kabupaten/Kota text names another or no known regency "

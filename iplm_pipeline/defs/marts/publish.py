@@ -5,7 +5,7 @@ import time
 
 import dagster as dg
 
-from iplm_pipeline.partitions import single_run, year_partitions
+from iplm_pipeline.partitions import yearly_asset
 from iplm_pipeline.resources import IplmResource, report, run_years
 
 PUBLISHED_ASSETS = ["bps_indicators", "library_registrations", "published_scores", "iplm_regency",
@@ -13,10 +13,8 @@ PUBLISHED_ASSETS = ["bps_indicators", "library_registrations", "published_scores
                     "library_region_mismatches"]
 
 
-@dg.asset(
-    group_name="marts",
-    partitions_def=year_partitions,
-    backfill_policy=single_run,
+@yearly_asset(
+    group="marts",
     deps=PUBLISHED_ASSETS,
     kinds={"duckdb"},
     pool="iplm_marts_publish",
