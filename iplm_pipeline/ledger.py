@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 QUARANTINE_COLUMNS = ["year", "source", "source_file", "sheet", "row_number", "reason", "column_name",
-                      "detail", "raw_values"]
+                      "detail", "raw_values", "bps_code"]
 SOURCE_FILE_COLUMNS = ["year", "source", "source_file", "sheet", "sha256", "header_row", "rows_read",
                        "rows_kept", "rows_quarantined", "blank_rows"]
 

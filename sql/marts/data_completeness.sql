@@ -1,10 +1,17 @@
--- Grain: one row per (year, kabupaten/kota) of iplm_regency: libraries registered, by type, and per
+-- Grain: one row per (year, kabupaten/kota) of iplm_regency: libraries registered, by type, per
 -- input field the share of those libraries that reported it (NULL share when there are no
--- libraries). Read next to the index: a low UPLM from empty fields is not a low UPLM from few
--- libraries. Replaces the rows of IPLM year $year only.
+-- libraries), and the export rows naming the regency (by NPP) that were quarantined, by reason.
+-- Read next to the index: a low UPLM from empty fields is not a low UPLM from few libraries.
+-- Replaces the rows of IPLM year $year only.
 DELETE FROM data_completeness WHERE year = $year;
 
 INSERT INTO data_completeness BY NAME
+WITH lost AS (
+    SELECT bps_code, sum(n) AS rows_quarantined, string_agg(reason || ' ' || n, ', ' ORDER BY reason) AS by_reason
+    FROM (SELECT bps_code, reason, count(*) AS n FROM quarantine
+          WHERE year = $year AND source = 'perpustakaan' AND bps_code IS NOT NULL GROUP BY ALL)
+    GROUP BY bps_code
+)
 SELECT r.year, r.bps_code, r.kemendagri_code, r.province_bps_code, r.regency_name,
        count(l.npp) AS libraries,
        count(l.npp) FILTER (l.library_type = 'Umum') AS libraries_umum,
@@ -24,9 +31,12 @@ SELECT r.year, r.bps_code, r.kemendagri_code, r.province_bps_code, r.regency_nam
        count(l.npp) FILTER (l.collections IS NOT NULL AND (l.librarians IS NOT NULL OR l.technicians IS NOT NULL)
                             AND l.visits_per_day IS NOT NULL AND l.snp IS NOT NULL
                             AND l.participation IS NOT NULL AND l.members IS NOT NULL)
-           / nullif(count(l.npp), 0) AS share_complete
+           / nullif(count(l.npp), 0) AS share_complete,
+       coalesce(any_value(q.rows_quarantined), 0) AS rows_quarantined,
+       any_value(q.by_reason) AS quarantined_by_reason
 FROM iplm_regency r
 LEFT JOIN staging.libraries l ON l.year = r.year AND l.bps_code = r.bps_code
+LEFT JOIN lost q ON q.bps_code = r.bps_code
 WHERE r.year = $year
 GROUP BY ALL
 ORDER BY r.bps_code;

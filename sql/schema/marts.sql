@@ -88,7 +88,8 @@ CREATE TABLE IF NOT EXISTS quarantine (
     reason VARCHAR NOT NULL,
     column_name VARCHAR,
     detail VARCHAR,
-    raw_values VARCHAR
+    raw_values VARCHAR,
+    bps_code VARCHAR
 );
 COMMENT ON TABLE quarantine IS 'One row per raw row rejected or dropped (invalid, duplicate, footer, footnote), with the reason code, a readable detail and the raw cells. Rows read = rows kept + rows here, per file.';
 
@@ -119,9 +120,11 @@ CREATE TABLE IF NOT EXISTS data_completeness (
     libraries_khusus INTEGER NOT NULL,
     share_collection_titles DOUBLE, share_collections DOUBLE, share_librarians DOUBLE,
     share_technicians DOUBLE, share_visits_per_day DOUBLE, share_snp DOUBLE,
-    share_participation DOUBLE, share_members DOUBLE, share_updated_at DOUBLE, share_complete DOUBLE
+    share_participation DOUBLE, share_members DOUBLE, share_updated_at DOUBLE, share_complete DOUBLE,
+    rows_quarantined INTEGER NOT NULL,
+    quarantined_by_reason VARCHAR
 );
-COMMENT ON TABLE data_completeness IS 'One row per (year, kabupaten/kota): libraries registered (by type) and, per input field, the share of them that reported it (0-1; NULL without libraries). Empty fields count as 0 in the index, so read these shares next to it.';
+COMMENT ON TABLE data_completeness IS 'One row per (year, kabupaten/kota): libraries registered (by type), per input field the share of them that reported it (0-1; NULL without libraries), and the export rows naming the regency that were quarantined, by reason. Empty fields count as 0 in the index, so read these shares next to it.';
 
 CREATE TABLE IF NOT EXISTS reconciliation (
     year INTEGER NOT NULL,

@@ -64,6 +64,10 @@ def test_ledger_balances_and_checks_pass(sabu_raw):
     assert ledger == [("perpustakaan/2024/ntt.csv", 107, 107, 0), ("perpustakaan/2024/zz_redownload.csv", 3, 0, 3)]
     assert sorted(r[0] for r in query(marts, "SELECT reason FROM quarantine WHERE source = 'perpustakaan'")) == [
         "duplicate_older", "footer_row", "npp_malformed"]
+    # Completeness counts what each regency lost: the older duplicate names Sabu Raijua by its NPP;
+    # '53X' and the footer name no regency.
+    assert query(marts, "SELECT rows_quarantined, quarantined_by_reason FROM data_completeness "
+                        "WHERE bps_code = '5320'") == [(1, "duplicate_older 1")]
 
 
 def test_marts_state_their_grain_in_comments(sabu_raw):

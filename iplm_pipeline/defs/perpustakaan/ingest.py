@@ -157,8 +157,14 @@ def _kept(r) -> str:
     return f"NPP {r.npp}: kept {r.kept_file} row {r.kept_row}{when}"
 
 
-def _quarantine(rows: pd.DataFrame, raw: pd.DataFrame, exports: dict[str, ExportFile]) -> pd.DataFrame:
-    """Quarantine rows for `rows` (typed, with `reason`), the raw cells keyed by each file's own headers."""
+def _quarantine(rows: pd.DataFrame, raw: pd.DataFrame, exports: dict[str, ExportFile],
+                regions: RegionLookup) -> pd.DataFrame:
+    """Quarantine rows for `rows` (typed, with `reason`), the raw cells keyed by each file's own headers.
+
+    `bps_code` is the regency the row's NPP names, where it names one, so completeness per
+    regency can count the rows it lost.
+    """
+    regencies = [regions.regency_from_npp(npp) if isinstance(npp, str) else None for npp in rows["npp"]]
     column = [_COLUMN.get(r.reason) or (_flagged(r, "invalid_") if r.reason == "not_a_number"
                                          else _flagged(r, "negative_") if r.reason == "negative_count" else None)
               for r in rows.itertuples()]
@@ -169,8 +175,8 @@ def _quarantine(rows: pd.DataFrame, raw: pd.DataFrame, exports: dict[str, Export
     return quarantine_frame(pd.DataFrame({
         "source_file": raw_rows["source_file"].values, "sheet": raw_rows["sheet"].values,
         "row_number": raw_rows["row_number"].values, "reason": rows["reason"].values, "column_name": column,
-        "detail": [_DETAIL[r.reason](r) for r in rows.itertuples()], "raw_values": raw_json}),
-        source="perpustakaan")
+        "detail": [_DETAIL[r.reason](r) for r in rows.itertuples()], "raw_values": raw_json,
+        "bps_code": [r.bps_code if r else None for r in regencies]}), source="perpustakaan")
 
 
 @dataclass
@@ -211,8 +217,8 @@ def load_library_year(con: duckdb.DuckDBPyConnection, raw_dir: Path, year: int, 
     dropped = _fetch(con, "SELECT t.row_id, t.npp, d.drop_reason AS reason, d.kept_file, d.kept_row, "
                           "d.kept_updated_at FROM library_decisions d JOIN library_typed t USING (row_id) "
                           "WHERE d.drop_reason IS NOT NULL ORDER BY t.row_id").set_index("row_id")
-    quarantine = pd.concat([_quarantine(checked.loc[reasons.index].assign(reason=reasons), raw, exports),
-                            _quarantine(dropped, raw, exports)], ignore_index=True)
+    quarantine = pd.concat([_quarantine(checked.loc[reasons.index].assign(reason=reasons), raw, exports, regions),
+                            _quarantine(dropped, raw, exports, regions)], ignore_index=True)
     columns = ", ".join(LIBRARY_COLUMNS[1:])
     con.execute(f"CREATE OR REPLACE TEMP TABLE library_kept AS SELECT {columns} FROM library_typed "
                 "JOIN library_decisions USING (row_id) WHERE drop_reason IS NULL")
