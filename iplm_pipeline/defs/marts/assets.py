@@ -60,63 +60,60 @@ def iplm_scores(context: dg.AssetExecutionContext, iplm: IplmResource):
     yield from checks
 
 
-@yearly_asset(
-    group="marts",
-    deps=["iplm_regency", "library_registrations"],
-    kinds={"duckdb"},
-    description="One row per (year, kabupaten/kota): libraries registered by type and the share of them "
-                "that reported each input field, to read next to the index.",
-)
-def data_completeness(context: dg.AssetExecutionContext, iplm: IplmResource) -> dg.MaterializeResult:
-    with iplm.connect(context) as con:
-        for year in run_years(context):
-            run_sql(con, "marts/data_completeness.sql", year=year)
-            share = con.execute("SELECT avg(share_complete) FROM data_completeness WHERE year = ?",
-                                [year]).fetchone()[0]
-            report(context, f"[{year}] data_completeness: mean share of libraries reporting every "
-                            f"input {share if share is None else f'{share:.0%}'}")
-    return dg.MaterializeResult()
+def sql_mart(name: str, *, deps: list[str], description: str, summarize, check: dg.AssetCheckSpec | None = None,
+             check_sql: str = "", check_severity=dg.AssetCheckSeverity.WARN):
+    """A year-partitioned mart that is one SQL file (`sql/marts/<name>.sql`), with a progress line."""
+
+    @yearly_asset(name=name, group="marts", deps=deps, kinds={"duckdb"}, description=description,
+                  check_specs=[check] if check else None)
+    def _mart(context: dg.AssetExecutionContext, iplm: IplmResource) -> dg.MaterializeResult:
+        years = run_years(context)
+        with iplm.connect(context) as con:
+            for year in years:
+                run_sql(con, f"marts/{name}.sql", year=year)
+                report(context, f"[{year}] {name}: {summarize(con, year)}")
+            results = [sql_check(con, check_sql, check.name, asset_key=name, severity=check_severity,
+                                 years=years)] if check else []
+        return dg.MaterializeResult(check_results=results)
+
+    return _mart
 
 
-@yearly_asset(
-    group="marts",
+def _completeness_line(con, year: int) -> str:
+    share = con.execute("SELECT avg(share_complete) FROM data_completeness WHERE year = ?", [year]).fetchone()[0]
+    return f"mean share of libraries reporting every input {'n/a' if share is None else f'{share:.0%}'}"
+
+
+def _reconciliation_line(con, year: int) -> str:
+    counts = dict(con.execute("SELECT status, count(*) FROM reconciliation WHERE year = ? GROUP BY ALL",
+                              [year]).fetchall())
+    return ", ".join(f"{counts.get(status, 0)} {status}" for status in RECONCILIATION_STATUSES)
+
+
+def _mismatch_line(con, year: int) -> str:
+    n = con.execute("SELECT count(*) FROM library_region_mismatches WHERE year = ?", [year]).fetchone()[0]
+    return f"{n} libraries whose Kabupaten/Kota text disagrees with their NPP"
+
+
+data_completeness = sql_mart(
+    "data_completeness", deps=["iplm_regency", "library_registrations"], summarize=_completeness_line,
+    description="One row per (year, kabupaten/kota): libraries registered by type, the share of them that "
+                "reported each input field, and the export rows lost to the quarantine, to read next to the index.")
+
+reconciliation = sql_mart(
+    "reconciliation", summarize=_reconciliation_line,
     deps=["iplm_regency", "iplm_province", "iplm_national", "published_scores", "bps_indicators"],
-    kinds={"duckdb"},
-    check_specs=[dg.AssetCheckSpec(
-        "published_figures_match", asset="reconciliation",
-        description="Computed UPLM/IPLM equal the published ones at their precision, BPS aggregates equal "
-                    "the sum of their rows, printed IPLM follow from printed UPLM. WARN: a disagreement "
-                    "is explained in the mart, not a pipeline failure.")],
     description="One row per (year, level, bps_code, measure): computed against published, with status, "
                 "difference and what a mismatching published value implies; plus source checks (BPS "
                 "aggregate rows, published IPLM against their own UPLM).",
-)
-def reconciliation(context: dg.AssetExecutionContext, iplm: IplmResource) -> dg.MaterializeResult:
-    years = run_years(context)
-    with iplm.connect(context) as con:
-        for year in years:
-            run_sql(con, "marts/reconciliation.sql", year=year)
-            counts = dict(con.execute("SELECT status, count(*) FROM reconciliation WHERE year = ? GROUP BY ALL",
-                                      [year]).fetchall())
-            report(context, f"[{year}] reconciliation: "
-                            + ", ".join(f"{counts.get(s, 0)} {s}" for s in RECONCILIATION_STATUSES))
-        check = sql_check(con, "reconciliation_mismatches.sql", "published_figures_match", asset_key="reconciliation",
-                          severity=dg.AssetCheckSeverity.WARN, years=years)
-    return dg.MaterializeResult(check_results=[check])
+    check=dg.AssetCheckSpec(
+        "published_figures_match", asset="reconciliation",
+        description="Computed UPLM/IPLM equal the published ones at their precision, BPS aggregates equal "
+                    "the sum of their rows, printed IPLM follow from printed UPLM. WARN: a disagreement "
+                    "is explained in the mart, not a pipeline failure."),
+    check_sql="reconciliation_mismatches.sql")
 
-
-@yearly_asset(
-    group="marts",
-    deps=["library_registrations"],
-    kinds={"duckdb"},
+library_region_mismatches = sql_mart(
+    "library_region_mismatches", deps=["library_registrations"], summarize=_mismatch_line,
     description="One row per (year, library) whose Kabupaten/Kota text names another or no known regency "
-                "than its NPP; the library counts under its NPP regency.",
-)
-def library_region_mismatches(context: dg.AssetExecutionContext, iplm: IplmResource) -> dg.MaterializeResult:
-    with iplm.connect(context) as con:
-        for year in run_years(context):
-            run_sql(con, "marts/library_region_mismatches.sql", year=year)
-            n = con.execute("SELECT count(*) FROM library_region_mismatches WHERE year = ?", [year]).fetchone()[0]
-            report(context, f"[{year}] library_region_mismatches: {n} libraries whose Kabupaten/Kota text "
-                            "disagrees with their NPP")
-    return dg.MaterializeResult()
+                "than its NPP; the library counts under its NPP regency.")
