@@ -81,7 +81,7 @@ def materialise(years: list[int], *, log=print) -> int:
             run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
     except DagsterAssetCheckFailedError as exc:
         # The failing checks were printed with their offending rows as they ran.
-        log(f"iplm: {exc}\nNothing was published: the marts are unchanged.")
+        print(f"iplm: {exc}\nNothing was published: the marts are unchanged.", file=sys.stderr)
         return 1
     finally:
         Warehouse(config.marts_dir()).discard(run_id)  # no-op after a successful publish
@@ -103,7 +103,8 @@ def _where_to_look(year: int) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     year = args.year or default_year()
     code = materialise([year])
-    print(_where_to_look(year))
+    if code == 0:
+        print(_where_to_look(year))
     return code
 
 
@@ -112,7 +113,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         raise IplmError(f"--to {args.to_year} is before --from {args.from_year}.")
     years = list(range(args.from_year, args.to_year + 1))
     code = materialise(years)
-    print(_where_to_look(years[-1]))
+    if code == 0:
+        print(_where_to_look(years[-1]))
     return code
 
 

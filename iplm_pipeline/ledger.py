@@ -15,8 +15,6 @@ import pandas as pd
 
 QUARANTINE_COLUMNS = ["year", "source", "source_file", "sheet", "row_number", "reason", "column_name",
                       "detail", "raw_values", "bps_code"]
-SOURCE_FILE_COLUMNS = ["year", "source", "source_file", "sheet", "sha256", "header_row", "rows_read",
-                       "rows_kept", "rows_quarantined", "blank_rows"]
 
 
 def relative_name(path: Path, root: Path) -> str:

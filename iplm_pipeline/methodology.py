@@ -51,9 +51,6 @@ class Method:
     elements: tuple[Element, ...]
     bands: tuple[Band, ...]
 
-    def category(self, iplm: float) -> str:
-        return [b.category for b in self.bands if iplm >= b.lower][-1]
-
 
 class Registry:
     def __init__(self, methods: dict[int, Method]):
