@@ -209,3 +209,82 @@ COMMENT ON VIEW quarantine_summary IS 'One row per (year, source, reason): how m
 
 CREATE TABLE IF NOT EXISTS schema_info (version VARCHAR NOT NULL);
 COMMENT ON TABLE schema_info IS 'One row: a digest of the DDL that made this file (a run reuses a marts file in place only when its own DDL matches).';
+
+-- The report's detail block per area (METHODOLOGY.md), from the same inputs as the index:
+-- shortfall to each standard, libraries per 100 000, people per collection and per staff member,
+-- shares in percent and the achievement of each UPLM in percent. Standards come from the year's
+-- methodology_elements, never from constants here.
+CREATE OR REPLACE VIEW iplm_detail AS
+WITH areas AS (
+    SELECT year, 'regency' AS level, bps_code, regency_name AS area_name, population, school_civitas,
+           academic_civitas, institutions, libraries, collections, staff, visits_per_day, snp_libraries,
+           participation, members, uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7
+    FROM iplm_regency
+    UNION ALL
+    SELECT year, 'province', bps_code, province_name, population, school_civitas, academic_civitas, institutions,
+           libraries, collections, staff, visits_per_day, snp_libraries, participation, members,
+           uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7
+    FROM iplm_province
+    UNION ALL
+    SELECT year, 'national', '00', 'Indonesia', population, school_civitas, academic_civitas, institutions,
+           libraries, collections, staff, visits_per_day, snp_libraries, participation, members,
+           uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7
+    FROM iplm_national
+), by_type AS (
+    SELECT year, 'regency' AS level, bps_code, libraries_umum, libraries_sekolah, libraries_perguruan_tinggi
+    FROM data_completeness
+    UNION ALL
+    SELECT year, 'province', province_bps_code, sum(libraries_umum), sum(libraries_sekolah),
+           sum(libraries_perguruan_tinggi)
+    FROM data_completeness GROUP BY ALL
+    UNION ALL
+    SELECT year, 'national', '00', sum(libraries_umum), sum(libraries_sekolah), sum(libraries_perguruan_tinggi)
+    FROM data_completeness GROUP BY ALL
+), shortfalls AS (
+    -- ceil(standard - actual), floored at 0, per element of the year's method
+    SELECT a.year, a.level, a.bps_code, e.uplm,
+           greatest(0, ceil(e.factor_numerator / e.factor_denominator
+                            * CASE e.base_measure WHEN 'institutions' THEN a.institutions
+                                                  WHEN 'population' THEN a.population
+                                                  WHEN 'libraries' THEN a.libraries END
+                            - CASE e.actual_measure WHEN 'libraries' THEN a.libraries
+                                                    WHEN 'collections' THEN a.collections
+                                                    WHEN 'staff' THEN a.staff
+                                                    WHEN 'visits_per_day' THEN a.visits_per_day
+                                                    WHEN 'snp_libraries' THEN a.snp_libraries
+                                                    WHEN 'participation' THEN a.participation
+                                                    WHEN 'members' THEN a.members END
+                            - 1e-9)) AS shortfall
+    FROM areas a JOIN methodology_elements e USING (year)
+), shortfall AS (
+    SELECT year, level, bps_code,
+           max(shortfall) FILTER (uplm = 1) AS shortfall_libraries,
+           max(shortfall) FILTER (uplm = 2) AS shortfall_collections,
+           max(shortfall) FILTER (uplm = 3) AS shortfall_staff,
+           max(shortfall) FILTER (uplm = 4) AS shortfall_visits_per_day,
+           max(shortfall) FILTER (uplm = 5) AS shortfall_snp_libraries,
+           max(shortfall) FILTER (uplm = 6) AS shortfall_participation,
+           max(shortfall) FILTER (uplm = 7) AS shortfall_members
+    FROM shortfalls GROUP BY ALL
+)
+SELECT a.year, a.level, a.bps_code, a.area_name,
+       s.* EXCLUDE (year, level, bps_code),
+       coalesce(ceil(100000 * t.libraries_umum / nullif(a.population, 0) - 1e-9), 0)
+           AS public_libraries_per_100k_population,
+       coalesce(ceil(100000 * t.libraries_sekolah / nullif(a.school_civitas, 0) - 1e-9), 0)
+           AS school_libraries_per_100k_school_civitas,
+       coalesce(ceil(100000 * t.libraries_perguruan_tinggi / nullif(a.academic_civitas, 0) - 1e-9), 0)
+           AS university_libraries_per_100k_academic_civitas,
+       ceil(a.population / nullif(a.collections, 0) - 1e-9) AS people_per_collection,
+       ceil(a.population / nullif(a.staff, 0) - 1e-9) AS people_per_staff,
+       round(100 * a.visits_per_day / nullif(a.population, 0), 2) AS visits_percent_of_population,
+       round(100 * a.snp_libraries / nullif(a.libraries, 0), 2) AS snp_percent_of_libraries,
+       round(100 * a.participation / nullif(a.population, 0), 2) AS participation_percent_of_population,
+       round(100 * a.members / nullif(a.population, 0), 2) AS members_percent_of_population,
+       round(100 * a.uplm1) AS achievement1, round(100 * a.uplm2) AS achievement2, round(100 * a.uplm3) AS achievement3,
+       round(100 * a.uplm4) AS achievement4, round(100 * a.uplm5) AS achievement5, round(100 * a.uplm6) AS achievement6,
+       round(100 * a.uplm7) AS achievement7
+FROM areas a
+LEFT JOIN shortfall s USING (year, level, bps_code)
+LEFT JOIN by_type t USING (year, level, bps_code);
+COMMENT ON VIEW iplm_detail IS 'One row per (year, level, area): the report''s detail block: shortfall to each standard (ceil, floored at 0), libraries per 100 000 of the population they serve (rounded up), people per collection and per staff member (rounded up), shares in percent (2 decimals) and each UPLM''s achievement in percent.';

@@ -130,3 +130,18 @@ def test_failing_error_check_blocks_publishing(sabu_raw, monkeypatch, capsys):
     assert "check ERROR library_registrations.rows_accounted: 1 offending row(s)" in captured.err
     assert "Nothing was published" in captured.err and "Query them" not in captured.out
     assert not (marts / "iplm.duckdb").exists()
+
+
+def test_detail_block_reproduces_the_reported_sabu_raijua_figures(sabu_raw):
+    _, marts = sabu_raw
+    assert main(["run", "--year", "2024", "-q"]) == 0
+    row = query(marts, "SELECT shortfall_libraries, shortfall_collections, shortfall_staff, shortfall_visits_per_day, "
+                       "shortfall_snp_libraries, shortfall_participation, shortfall_members, "
+                       "public_libraries_per_100k_population, school_libraries_per_100k_school_civitas, "
+                       "university_libraries_per_100k_academic_civitas, people_per_collection, people_per_staff, "
+                       "visits_percent_of_population, snp_percent_of_libraries, participation_percent_of_population, "
+                       "members_percent_of_population, achievement1 FROM iplm_detail "
+                       "WHERE year = 2024 AND bps_code = '5320'")[0]
+    # METHODOLOGY.md: shortfalls 110, 111 991, 5, 1 762, 14, 1 847, 0; per 100 000: 27, 278, 0;
+    # one staff member per 2 829 people; shares 0,11 %, 8,16 %, 0,02 %, 33,99 %; UPLM1 achieved 47 %.
+    assert row == (110, 111_991, 5, 1_762, 14, 1_847, 0, 27, 278, 0, 2, 2_829, 0.11, 8.16, 0.02, 33.99, 47)
