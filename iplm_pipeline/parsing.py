@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from iplm_pipeline.errors import Location, SourceError
+from iplm_pipeline.errors import IplmError, Location, SourceError
 
 SUFFIXES = (".csv", ".xlsx")
 HEADER_SCAN_ROWS = 60  # title rows above a header; more than this is not a table we know
@@ -240,8 +240,18 @@ class _Source:
                 raise SourceError(Location(self.path, None, row), f"row has more cells than the header ({exc})",
                                   f"at most {width} cells per row",
                                   "Remove stray separators or quote the text.") from exc
+            self._check_row_count(len(frame))
         frame.index = pd.RangeIndex(self.header_index + 2, self.header_index + 2 + len(frame))
         return frame
+
+    def _check_row_count(self, rows: int) -> None:
+        """An independent count: CSV readers have lost rows silently (PITFALLS: DuckDB 2.0 with mixed
+        line endings). Lines below the header bound the records; without quotes they are equal."""
+        lines = self.text.count("\n") + (not self.text.endswith("\n")) - (self.header_index + 1)
+        if rows > lines or (rows != lines and '"' not in self.text):
+            raise IplmError(f"{self.path}: the CSV reader returned {rows} rows below the header where the file "
+                            f"has {lines} lines; refusing to go on with rows unaccounted for. Please report this "
+                            "with the file.")
 
     def fail_extra(self, number: int, cells: list[str]) -> None:
         col = next(i for i, c in enumerate(cells) if i >= len(self.header) and c)

@@ -272,10 +272,15 @@ class Warehouse:
                     "AND schema_name = ? AND table_name = ?", [schema, name]).fetchall()}
                 if not src_cols:
                     continue  # a table the source file does not have
-                dst_cols = [r[0] for r in con.execute(
-                    "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-                    "AND schema_name = ? AND table_name = ?", [schema, name]).fetchall()]
-                cols = ", ".join(f'"{c}"' for c in dst_cols if c in src_cols)
+                dst = con.execute(
+                    "SELECT column_name, is_nullable FROM duckdb_columns() WHERE database_name = current_database() "
+                    "AND schema_name = ? AND table_name = ?", [schema, name]).fetchall()
+                required = [c for c, nullable in dst if not nullable and c not in src_cols]
+                if required:
+                    raise PublishError(
+                        f"{table}: rows made by an earlier version lack the required column(s) {required}; "
+                        "a column added to an existing table must be nullable (sql/schema/marts.sql).")
+                cols = ", ".join(f'"{c}"' for c, _ in dst if c in src_cols)
                 op = "IN" if keep_years else "NOT IN"
                 con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM src.{schema}.{name} "
                             f"WHERE year {op} (SELECT unnest(?::INTEGER[]))", [years])

@@ -1,5 +1,7 @@
 -- Marts: what analysts and downstream tools read (SOURCES.md §5). Every table states its grain.
 -- Measures are the same at every level; UPLM are unrounded, IPLM has 2 decimals (rounded at the end).
+-- A column added to an existing table must be nullable: publishing carries other years' rows made
+-- by earlier versions, which do not have it (warehouse.py refuses to publish otherwise).
 
 CREATE TABLE IF NOT EXISTS regions (
     level VARCHAR NOT NULL, kemendagri_code VARCHAR NOT NULL, bps_code VARCHAR NOT NULL,
@@ -121,7 +123,7 @@ CREATE TABLE IF NOT EXISTS data_completeness (
     share_collection_titles DOUBLE, share_collections DOUBLE, share_librarians DOUBLE,
     share_technicians DOUBLE, share_visits_per_day DOUBLE, share_snp DOUBLE,
     share_participation DOUBLE, share_members DOUBLE, share_updated_at DOUBLE, share_complete DOUBLE,
-    rows_quarantined INTEGER NOT NULL,
+    rows_quarantined INTEGER,
     quarantined_by_reason VARCHAR
 );
 COMMENT ON TABLE data_completeness IS 'One row per (year, kabupaten/kota): libraries registered (by type), per input field the share of them that reported it (0-1; NULL without libraries), and the export rows naming the regency that were quarantined, by reason. Empty fields count as 0 in the index, so read these shares next to it.';

@@ -145,3 +145,18 @@ def test_detail_block_reproduces_the_reported_sabu_raijua_figures(sabu_raw):
     # METHODOLOGY.md: shortfalls 110, 111 991, 5, 1 762, 14, 1 847, 0; per 100 000: 27, 278, 0;
     # one staff member per 2 829 people; shares 0,11 %, 8,16 %, 0,02 %, 33,99 %; UPLM1 achieved 47 %.
     assert row == (110, 111_991, 5, 1_762, 14, 1_847, 0, 27, 278, 0, 2, 2_829, 0.11, 8.16, 0.02, 33.99, 47)
+
+
+def test_marts_made_by_an_earlier_version_are_rebuilt_with_other_years_carried(sabu_raw):
+    _, marts = sabu_raw
+    assert main(["run", "--year", "2024", "-q"]) == 0
+    with duckdb.connect(str(marts / "iplm.duckdb")) as con:  # as an earlier version would have left it
+        con.execute("ALTER TABLE data_completeness DROP COLUMN quarantined_by_reason")
+        con.execute("UPDATE schema_info SET version = 'earlier'")
+        con.execute("INSERT INTO iplm_national BY NAME SELECT * REPLACE (2023 AS year) FROM iplm_national")
+    assert main(["run", "--year", "2024", "-q"]) == 0
+    from iplm_pipeline.warehouse import schema_version
+
+    assert query(marts, "SELECT version FROM schema_info") == [(schema_version(),)]
+    assert query(marts, "SELECT year FROM iplm_national ORDER BY year") == [(2023,), (2024,)]
+    assert query(marts, "SELECT count(quarantined_by_reason) FROM data_completeness WHERE year = 2024") == [(0,)]

@@ -3,11 +3,12 @@
 import datetime as dt
 
 import duckdb
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from iplm_pipeline.errors import SourceError
+from iplm_pipeline.errors import IplmError, SourceError
 from iplm_pipeline.parsing import NumberKind, cell_text, parse_number, read_frame, read_grid
 from iplm_pipeline.warehouse import run_sql
 from tests.builders import write_rows
@@ -151,3 +152,12 @@ def test_undecodable_bytes_are_reported(tmp_path):
     path.write_bytes(b"NPP,Nama\n1,\x81\x8d\x8f\x90\x9d\n")  # undefined in Windows-1252 too
     with pytest.raises(SourceError, match="UTF-8"):
         read_grid(path, _is_header, expected="x")
+
+
+def test_rows_lost_by_the_csv_reader_are_caught(tmp_path, monkeypatch):
+    path = write_rows(tmp_path / "a.csv", [["NPP", "Nama"], ["1", "a"], ["2", "b"], ["3", "c"]], newline="\r\n")
+    assert len(read_frame(path, _is_header, expected="x").data) == 3
+    real = pd.read_csv
+    monkeypatch.setattr(pd, "read_csv", lambda *a, **k: real(*a, **k).iloc[:-1])  # a reader dropping a row
+    with pytest.raises(IplmError, match="returned 2 rows below the header where the file has 3 lines"):
+        read_frame(path, _is_header, expected="x")
