@@ -14,20 +14,21 @@ figure. Every applied correction is listed in the `corrections_applied` mart.
 | perpustakaan | IPLM year | NPP | a library field (`members`, `collections`, ...) |
 | terbitan | IPLM year | BPS code (`00` national) | `uplm1` ... `uplm7`, `iplm` |
 
-Values are in parsed units: people for a `Ribu` table (93 330, not 93,33),
-Indonesian or plain notation both accepted.
+Values are in parsed units: people for a `Ribu` table (93330, not 93,33), written in
+plain notation (a dot as the decimal mark, no grouping: 0.4189, 93330), because the
+Indonesian `1.250` and the plain `1.250` would mean different numbers. Empty = missing.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from iplm_pipeline.errors import IplmError
-from iplm_pipeline.parsing import NumberKind, parse_number
 
 FILE_NAME = "corrections.csv"
 COLUMNS = ["source", "year", "area", "field", "original", "corrected", "reason"]
@@ -54,13 +55,16 @@ class Correction:
 
 
 def _value(text: str, where: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        kind, value = parse_number(text)
-    if kind is NumberKind.INVALID:
-        raise CorrectionError(f"{where}: '{text}' is not a number; expected a number or empty (= missing).")
-    return value
+    text = text.strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"[+-]?\d+(\.\d+)?", text):
+        raise CorrectionError(f"{where}: '{text}' is not a plain number; expected e.g. 93330 or 0.4189 "
+                              "(dot as decimal mark, no grouping) or empty for missing.")
+    if re.fullmatch(r"[+-]?[1-9]\d{0,2}(\.\d{3})+", text):
+        raise CorrectionError(f"{where}: '{text}' is ambiguous (1.250 is 1250 in Indonesian notation, 1.25 in "
+                              "plain notation); write it without grouping, e.g. 1250 or 1.25.")
+    return float(text)
 
 
 def load_corrections(raw: Path) -> tuple[Correction, ...]:
@@ -75,6 +79,9 @@ def load_corrections(raw: Path) -> tuple[Correction, ...]:
         rows = []
         for line, row in enumerate(reader, start=2):
             where = f"{path} line {line}"
+            if None in row or None in row.values():
+                raise CorrectionError(f"{where}: expected the {len(COLUMNS)} columns {','.join(COLUMNS)}; "
+                                      "quote a reason that contains a comma.")
             if row["source"] not in ("bps", "perpustakaan", "terbitan") or not row["reason"].strip():
                 raise CorrectionError(f"{where}: source must be bps, perpustakaan or terbitan and a reason is "
                                       "required.")

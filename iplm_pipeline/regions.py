@@ -52,13 +52,6 @@ class Region:
     short_name: str  # "Sabu Raijua", "Kota Kupang"
     type: str  # Provinsi, Kabupaten, Kota
 
-    @property
-    def display_name(self) -> str:
-        """The form the Perpusnas report uses: `Kab. Alor`, `Kota Kupang`, `Nusa Tenggara Timur`."""
-        if self.type == "Kabupaten":
-            return f"Kab. {self.short_name}"
-        return self.short_name
-
 
 class RegionLookup:
     """Exact lookups by code and by name, scoped to a province where the source gives one."""
@@ -93,9 +86,6 @@ class RegionLookup:
             return None
         region = self.by_kemendagri.get(f"{npp[:2]}.{npp[2:4]}")
         return region if region is not None and region.level == "regency" else None
-
-    def province_of(self, region: Region) -> Region:
-        return self.by_kemendagri[region.province_kemendagri_code]
 
     # -- names ---------------------------------------------------------------
     def candidates(self, text: str, *, level: str | None = None,
