@@ -1,5 +1,6 @@
--- Grain: one row per (level, area) of area_inputs for IPLM year $year: the UPLM of the year's
--- method (methodology_elements), the IPLM and its category (methodology_bands).
+-- Grain: one row per (level, area) of area_inputs for IPLM year $year: the UPLM of the method
+-- applied to the year (methodology_applied), the IPLM and its category (methodology_bands).
+-- The elements, their number and their standards come from the registry; none is written here.
 -- UPLMn = actual / standard, standard = factor x base, capped where the method caps; a standard
 -- of 0 gives 0 and a warning. IPLM = 100 x mean of the UNROUNDED UPLM, rounded to 2 decimals
 -- only at the end (averaging 4-decimal UPLM gives 45,53 instead of 45,52 for Sabu Raijua 2024).
@@ -15,7 +16,7 @@ WITH long_inputs AS (
     SELECT a.level, a.bps_code, e.uplm, e.cap, act.value AS actual,
            base.value * e.factor_numerator / e.factor_denominator AS standard
     FROM area_inputs a
-    CROSS JOIN (SELECT * FROM methodology_elements WHERE year = $year) e
+    CROSS JOIN (SELECT * FROM methodology_applied WHERE year = $year) e
     LEFT JOIN long_inputs act
            ON act.level = a.level AND act.bps_code = a.bps_code AND act.measure = e.actual_measure
     LEFT JOIN long_inputs base
@@ -39,8 +40,13 @@ WITH long_inputs AS (
                       '; ' ORDER BY uplm) AS warnings
     FROM uplm GROUP BY level, bps_code
 )
-SELECT s.*, b.category, m.status AS method_status
+-- A band of 0-100 means nothing above 100 (the uncapped 2022 approximation): no category there.
+SELECT s.* EXCLUDE (warnings), b.category, m.method_status, m.method_id, p.*,
+       nullif(concat_ws('; ', s.warnings,
+                        CASE WHEN s.iplm > 100 THEN format('IPLM {} is above 100 under the uncapped method {}: '
+                                                           'no category', s.iplm, m.method_id) END), '') AS warnings
 FROM scored s
-CROSS JOIN (SELECT status FROM methodology WHERE year = $year) m
+CROSS JOIN (SELECT DISTINCT method_status, method_id FROM methodology_applied WHERE year = $year) m
+CROSS JOIN input_periods p
 LEFT JOIN (SELECT * FROM methodology_bands WHERE year = $year) b
-       ON s.iplm >= b.lower AND (b.upper IS NULL OR s.iplm < b.upper);
+       ON s.iplm >= b.lower AND (b.upper IS NULL OR s.iplm < b.upper) AND s.iplm <= 100;

@@ -60,7 +60,7 @@ WITH areas AS (
                 THEN act.amount / ((e.factor_numerator / e.factor_denominator) * (x.published - 0.00005)) END
                AS implied_base_high
     FROM compared x
-    LEFT JOIN (SELECT * FROM methodology_elements WHERE year = $year) e ON x.measure = 'uplm' || e.uplm
+    LEFT JOIN (SELECT * FROM methodology_applied WHERE year = $year) e ON x.measure = 'uplm' || e.uplm
     LEFT JOIN inputs act ON act.level = x.level AND act.bps_code = x.bps_code AND act.input = e.actual_measure
     LEFT JOIN inputs base ON base.level = x.level AND base.bps_code = x.bps_code AND base.input = e.base_measure
 ), statused AS (
@@ -126,7 +126,8 @@ LEFT JOIN uplm_mismatches m USING (level, bps_code)
 
 UNION ALL BY NAME
 
--- Source check: each BPS table's aggregate row against the sum of its regency rows.
+-- Source check: each BPS table's aggregate row (per province block of a national table) against
+-- the sum of its regency rows, in the column the IPLM year takes for the indicator.
 SELECT $year AS year, 'source' AS level, t.province_bps_code AS bps_code, t.province_name AS area_name,
        'bps_aggregate:' || t.indicator AS measure, rows.total AS computed, agg.value AS published,
        rows.total - agg.value AS difference,
@@ -137,7 +138,7 @@ SELECT $year AS year, 'source' AS level, t.province_bps_code AS bps_code, t.prov
                 THEN 'match'
             ELSE 'mismatch' END AS status,
        format('{}: {} {} for {}: {} regency rows sum to {}, the {} row says {}{}', t.source_file, t.indicator,
-              t.bps_year, t.province_name, rows.n,
+              t.bps_period, t.province_name, coalesce(rows.n, 0),
               coalesce(format('{:.0f}', rows.total), 'n/a (a row is not available)'),
               coalesce(format('aggregate (row {})', agg.row_number), 'aggregate'),
               coalesce(format('{:.0f}', agg.value),
@@ -148,13 +149,89 @@ SELECT $year AS year, 'source' AS level, t.province_bps_code AS bps_code, t.prov
        t.source_file, agg.row_number
 FROM staging.bps_tables t
 LEFT JOIN (
-    SELECT source_file, count(*) AS n, CASE WHEN count(value) = count(*) THEN sum(value) END AS total
+    SELECT source_file, province_bps_code, bps_period, count(*) AS n,
+           CASE WHEN count(value) = count(*) THEN sum(value) END AS total
     FROM staging.bps_values WHERE year = $year AND NOT is_aggregate GROUP BY ALL
-) rows USING (source_file)
+) rows ON rows.source_file = t.source_file AND rows.province_bps_code = t.province_bps_code
+      AND rows.bps_period = t.bps_period
 LEFT JOIN (
-    SELECT source_file, value, row_number FROM staging.bps_values WHERE year = $year AND is_aggregate
-) agg USING (source_file)
+    SELECT source_file, bps_code AS province_bps_code, bps_period, value, row_number
+    FROM staging.bps_values WHERE year = $year AND is_aggregate AND bps_code <> '00'
+) agg ON agg.source_file = t.source_file AND agg.province_bps_code = t.province_bps_code
+     AND agg.bps_period = t.bps_period
 WHERE t.year = $year AND t.has_bps_year
+
+UNION ALL BY NAME
+
+-- Source check: which BPS column did the publisher use? A published regency UPLM below its cap
+-- implies its base (population, institutions) = actual / (factor x UPLM), within the printed
+-- precision; every period column the BPS tables hold is tried against that interval, per province.
+-- computed = the BPS year whose column fits most published values; match when it is the column the
+-- registry takes (methodology_bps_columns), mismatch when another column fits better.
+SELECT $year AS year, 'source' AS level, f.province_bps_code AS bps_code, p.short_name AS area_name,
+       'bps_year:' || f.indicator AS measure,
+       CASE WHEN f.best_fits > 0 AND f.best_count = 1 THEN CAST(left(f.best_period, 4) AS DOUBLE) END AS computed,
+       NULL AS published, NULL AS difference, 0 AS tolerance,
+       CASE WHEN f.tried = 0 THEN 'missing_published'
+            WHEN f.best_fits = 0 OR f.best_count > 1 THEN 'mismatch'
+            WHEN f.best_period = f.taken THEN 'match' ELSE 'mismatch' END AS status,
+       format('{} published regency values depending on {}: {}; the registry takes {}{}', f.tried, f.base_measure,
+              f.per_period, f.taken,
+              CASE WHEN f.tried = 0 THEN ''
+                   WHEN f.best_fits = 0 THEN '; no column fits'
+                   WHEN f.best_count > 1 THEN '; a tie between columns'
+                   WHEN f.best_period <> f.taken THEN format('; the {} column fits better', f.best_period)
+                   ELSE '' END) AS detail,
+       NULL AS implied_base, NULL AS implied_actual, NULL AS closer_to_regency_mean,
+       NULL AS source_file, NULL AS row_number
+FROM (
+    WITH implied AS (
+        SELECT x.bps_code, x.base_measure, x.actual / (x.factor * (x.published + x.tolerance)) AS low,
+               x.actual / (x.factor * (x.published - x.tolerance)) AS high
+        FROM explained x
+        WHERE x.level = 'regency' AND x.measure <> 'iplm' AND x.base_measure IN ('population', 'institutions')
+          AND x.published > x.tolerance AND x.published < coalesce(x.cap, 'infinity'::DOUBLE) - x.tolerance
+          AND x.actual IS NOT NULL
+    ), candidates AS (
+        SELECT bps_code, bps_period,
+               max(value) FILTER (indicator = 'penduduk') AS population,
+               CASE WHEN count(value) FILTER (indicator IN ('desa_kelurahan', 'sekolah', 'perguruan_tinggi')) = 3
+                    THEN sum(value) FILTER (indicator IN ('desa_kelurahan', 'sekolah', 'perguruan_tinggi')) END
+                   AS institutions
+        FROM staging.bps_values WHERE year = $year AND NOT is_aggregate GROUP BY ALL
+    ), candidate AS (
+        UNPIVOT candidates ON population, institutions INTO NAME base_measure VALUE amount
+    ), tried AS (
+        SELECT r.province_bps_code, i.base_measure, count(*) AS tried
+        FROM implied i JOIN iplm_regency r ON r.year = $year AND r.bps_code = i.bps_code GROUP BY ALL
+    ), fits AS (
+        SELECT r.province_bps_code, i.base_measure, c.bps_period,
+               count(*) FILTER (c.amount BETWEEN i.low * (1 - 1e-12) AND i.high * (1 + 1e-12)) AS fits
+        FROM implied i
+        JOIN iplm_regency r ON r.year = $year AND r.bps_code = i.bps_code
+        JOIN candidate c ON c.bps_code = i.bps_code AND c.base_measure = i.base_measure
+        GROUP BY ALL
+    ), taken AS (
+        SELECT 'population' AS base_measure, any_value(population_bps_year) AS taken
+        FROM iplm_regency WHERE year = $year
+        UNION ALL
+        SELECT 'institutions', any_value(institutions_bps_year) FROM iplm_regency WHERE year = $year
+    )
+    SELECT t.province_bps_code, t.base_measure,
+           CASE t.base_measure WHEN 'population' THEN 'penduduk' ELSE 'institutions' END AS indicator,
+           t.tried, k.taken,
+           coalesce(max(f.fits), 0) AS best_fits,
+           arg_max(f.bps_period, f.fits) AS best_period,
+           count(*) FILTER (f.fits = (SELECT max(g.fits) FROM fits g WHERE g.province_bps_code = t.province_bps_code
+                                     AND g.base_measure = t.base_measure)) AS best_count,
+           coalesce(string_agg(format('{} fits {} of {}', f.bps_period, f.fits, t.tried), ', '
+                               ORDER BY f.bps_period), 'no BPS column to try') AS per_period
+    FROM tried t
+    JOIN taken k USING (base_measure)
+    LEFT JOIN fits f USING (province_bps_code, base_measure)
+    GROUP BY ALL
+) f
+LEFT JOIN regions p ON p.level = 'province' AND p.bps_code = f.province_bps_code
 
 UNION ALL BY NAME
 

@@ -12,15 +12,30 @@ COMMENT ON TABLE regions IS 'One row per province or kabupaten/kota (Kepmendagri
 
 CREATE TABLE IF NOT EXISTS methodology (
     year INTEGER NOT NULL, method_id VARCHAR NOT NULL, status VARCHAR NOT NULL,
-    bps_reference_year INTEGER NOT NULL, cap DOUBLE, description VARCHAR, note VARCHAR
+    bps_reference_year INTEGER NOT NULL, cap DOUBLE, description VARCHAR, note VARCHAR,
+    kind VARCHAR, computable BOOLEAN
 );
-COMMENT ON TABLE methodology IS 'One row per IPLM year with a registered method: status (final, provisional, approximate), BPS reference year, cap (NULL = uncapped). From iplm_pipeline/reference/methodology.toml.';
+COMMENT ON TABLE methodology IS 'One row per IPLM year with a registered method: kind (uplm: ratios to standards; dimensions: Perka 7/2025), status (final, provisional, approximate), the BPS year the report labels (bps_reference_year; the columns actually taken are in methodology_bps_columns), cap (NULL = uncapped), computable (false while parts of the method are unknown). From iplm_pipeline/reference/methodology.toml.';
+
+CREATE TABLE IF NOT EXISTS methodology_bps_columns (
+    year INTEGER NOT NULL, indicator VARCHAR NOT NULL, bps_period VARCHAR NOT NULL, bps_year INTEGER NOT NULL,
+    status VARCHAR NOT NULL, evidence VARCHAR
+);
+COMMENT ON TABLE methodology_bps_columns IS 'One row per (IPLM year, BPS indicator): the column of the BPS table the year takes (bps_period: a year such as 2023, or a school year 2022/2023) and how sure that is: verified (reproduces the published figures, evidence given), as labelled (what the report''s label names), assumed.';
 
 CREATE TABLE IF NOT EXISTS methodology_elements (
     year INTEGER NOT NULL, uplm INTEGER NOT NULL, name VARCHAR NOT NULL,
     actual_measure VARCHAR NOT NULL, base_measure VARCHAR NOT NULL,
+    factor_numerator BIGINT NOT NULL, factor_denominator BIGINT NOT NULL, cap DOUBLE,
+    method_id VARCHAR, method_status VARCHAR, official BOOLEAN
+);
+
+CREATE TABLE IF NOT EXISTS methodology_applied (
+    year INTEGER NOT NULL, method_id VARCHAR NOT NULL, method_status VARCHAR NOT NULL, official BOOLEAN NOT NULL,
+    uplm INTEGER NOT NULL, name VARCHAR NOT NULL, actual_measure VARCHAR NOT NULL, base_measure VARCHAR NOT NULL,
     factor_numerator BIGINT NOT NULL, factor_denominator BIGINT NOT NULL, cap DOUBLE
 );
+COMMENT ON TABLE methodology_applied IS 'One row per (IPLM year, element) of the method the year''s scores were computed with: the registered method, or another one asked for by name (iplm run --method), then official = false and method_status says so.';
 COMMENT ON TABLE methodology_elements IS 'One row per (IPLM year, UPLM element): UPLM = min(cap, actual_measure / (factor_numerator / factor_denominator x base_measure)).';
 
 CREATE TABLE IF NOT EXISTS methodology_bands (
@@ -43,7 +58,10 @@ CREATE TABLE IF NOT EXISTS iplm_regency (
     category VARCHAR,
     method_status VARCHAR NOT NULL,
     missing_inputs VARCHAR,
-    warnings VARCHAR
+    warnings VARCHAR,
+    method_id VARCHAR,
+    population_bps_year VARCHAR, institutions_bps_year VARCHAR,
+    school_civitas_bps_year VARCHAR, academic_civitas_bps_year VARCHAR
 );
 COMMENT ON TABLE iplm_regency IS 'One row per (year, kabupaten/kota): the IPLM inputs, the seven unrounded UPLM, the IPLM (0-100, 2 decimals) and its category. Regencies of every province present in the year''s sources.';
 
@@ -61,7 +79,10 @@ CREATE TABLE IF NOT EXISTS iplm_province (
     category VARCHAR,
     method_status VARCHAR NOT NULL,
     missing_inputs VARCHAR,
-    warnings VARCHAR
+    warnings VARCHAR,
+    method_id VARCHAR,
+    population_bps_year VARCHAR, institutions_bps_year VARCHAR,
+    school_civitas_bps_year VARCHAR, academic_civitas_bps_year VARCHAR
 );
 COMMENT ON TABLE iplm_province IS 'One row per (year, province): inputs pooled (summed) over its regencies, UPLM and IPLM computed from the pooled counts, never averaged from regency scores.';
 
@@ -77,7 +98,10 @@ CREATE TABLE IF NOT EXISTS iplm_national (
     category VARCHAR,
     method_status VARCHAR NOT NULL,
     missing_inputs VARCHAR,
-    warnings VARCHAR
+    warnings VARCHAR,
+    method_id VARCHAR,
+    population_bps_year VARCHAR, institutions_bps_year VARCHAR,
+    school_civitas_bps_year VARCHAR, academic_civitas_bps_year VARCHAR
 );
 COMMENT ON TABLE iplm_national IS 'One row per year: inputs pooled over every regency of every province loaded for that year (see column provinces), UPLM and IPLM from the pooled counts.';
 
@@ -215,7 +239,7 @@ COMMENT ON TABLE schema_info IS 'One row: a digest of the DDL that made this fil
 -- The report's detail block per area (METHODOLOGY.md), from the same inputs as the index:
 -- shortfall to each standard, libraries per 100 000, people per collection and per staff member,
 -- shares in percent and the achievement of each UPLM in percent. Standards come from the year's
--- methodology_elements, never from constants here.
+-- methodology_applied, never from constants here.
 CREATE OR REPLACE VIEW iplm_detail AS
 WITH areas AS (
     SELECT year, 'regency' AS level, bps_code, regency_name AS area_name, population, school_civitas,
@@ -257,7 +281,7 @@ WITH areas AS (
                                                     WHEN 'participation' THEN a.participation
                                                     WHEN 'members' THEN a.members END
                             - 1e-9)) AS shortfall
-    FROM areas a JOIN methodology_elements e USING (year)
+    FROM areas a JOIN methodology_applied e USING (year)
 ), shortfall AS (
     SELECT year, level, bps_code,
            max(shortfall) FILTER (uplm = 1) AS shortfall_libraries,

@@ -90,7 +90,7 @@ def test_province_with_missing_regency_inputs_is_null_with_reason(sabu_raw):
     (iplm, reason), = query(marts, "SELECT iplm, missing_inputs FROM iplm_province WHERE bps_code = '53'")
     assert iplm is None and reason.startswith("19 of 22 regencies lack BPS inputs")
     (regency_reason,), = query(marts, "SELECT missing_inputs FROM iplm_regency WHERE bps_code = '5301'")
-    assert "penduduk 2022: no row for this regency in bps/penduduk/ntt.csv" in regency_reason
+    assert "penduduk 2023: no row for this regency in bps/penduduk/ntt.csv" in regency_reason
 
 
 def test_unregistered_year_fails_clearly(sabu_raw, capsys):

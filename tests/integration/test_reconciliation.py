@@ -135,7 +135,7 @@ def test_corrections_apply_and_a_stale_one_fails_loudly(dirs, capsys):
     write_uniform_diy(raw)
     (raw / "corrections.csv").write_text(
         "source,year,area,field,original,corrected,reason\n"
-        "bps,2022,3401,penduduk,100000,125000,BPS revised the 2022 projection (test)\n")
+        "bps,2023,3401,penduduk,100000,125000,BPS revised the 2023 projection (test)\n")
     assert main(["run", "--year", "2024", "-q"]) == 0
     assert query(marts, "SELECT population FROM iplm_regency WHERE bps_code = '3401'") == [(125_000,)]
     assert query(marts, "SELECT source, area, original, corrected FROM corrections_applied") == [
@@ -143,7 +143,7 @@ def test_corrections_apply_and_a_stale_one_fails_loudly(dirs, capsys):
     # The source changes under the correction: its guard no longer holds, the run stops.
     (raw / "corrections.csv").write_text(
         "source,year,area,field,original,corrected,reason\n"
-        "bps,2022,3401,penduduk,99000,125000,BPS revised the 2022 projection (test)\n")
+        "bps,2023,3401,penduduk,99000,125000,BPS revised the 2023 projection (test)\n")
     capsys.readouterr()
     assert main(["run", "--year", "2024", "-q"]) == 2
     err = capsys.readouterr().err
