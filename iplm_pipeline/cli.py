@@ -226,7 +226,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         year = args.year or _year_of_folder(path)
         found = inspect_published(path, year)
     else:
-        from iplm_pipeline.defs.perpustakaan.ingest import inspect_export
+        from iplm_pipeline.defs.perpustakaan.inspect import inspect_export
 
         year = args.year or _year_of_folder(path)
         found = inspect_export(path, year)
