@@ -88,7 +88,8 @@ def build_chart(data: YearOutputs, province: Region, out: Path, element: str | N
         note = f"Metode {pooled['method_id']} ({pooled['method_status']}); sumber: marts IPLM (iplm_regency, " \
                f"iplm_province)."
         if left_out:
-            note += f" Tanpa nilai: {', '.join(left_out)}."
+            named = ", ".join(left_out[:5]) + (f" dan {len(left_out) - 5} lainnya" if len(left_out) > 5 else "")
+            note += f" Tanpa nilai (data masukan tidak lengkap): {named}."
         fig.text(0.01, 0.01, note, fontsize=10, color="#555555")
         fig.tight_layout(rect=(0, 0.03, 1, 1))
         out = Path(out)
