@@ -59,7 +59,11 @@ def build_chart(data: YearOutputs, province: Region, out: Path, element: str | N
         ax.set_xticks(range(len(shown)), shown["short_name"].tolist(), rotation=45, ha="right",
                       fontsize=12 if len(shown) <= 25 else 10)
         handles = []
-        if element is None:
+        banded = element is None and not missing(pooled["method_cap"])
+        if element is None and not banded:
+            ax.set_ylabel("Skor IPLM (tanpa batas atas)")
+            title = f"IPLM {data.year} per kabupaten/kota, {province.name}"
+        elif element is None:
             for band in data.bands.itertuples():
                 if band.lower > 0:
                     ax.axhline(band.lower, color="#7F7F7F", linestyle="--", linewidth=1.2, zorder=1)
@@ -87,6 +91,8 @@ def build_chart(data: YearOutputs, province: Region, out: Path, element: str | N
         ax.grid(axis="y", color="#E0E0E0", zorder=0)
         note = f"Metode {pooled['method_id']} ({pooled['method_status']}); sumber: marts IPLM (iplm_regency, " \
                f"iplm_province)."
+        if element is None and not banded:
+            note += " Metode tanpa batas atas: skor tidak pada skala 0-100, sehingga tanpa kategori."
         if left_out:
             named = ", ".join(left_out[:5]) + (f" dan {len(left_out) - 5} lainnya" if len(left_out) > 5 else "")
             note += f" Tanpa nilai (data masukan tidak lengkap): {named}."

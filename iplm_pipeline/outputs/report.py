@@ -145,6 +145,8 @@ def _method_note(area: dict) -> str:
         note += " Nilai tahun ini adalah pendekatan (unsur metode 2021 tidak terdokumentasi lengkap)."
     elif area["method_status"] == "provisional":
         note += " Metode sementara: belum dikonfirmasi oleh laporan resmi."
+    if missing(area.get("method_cap")):
+        note += " Metode tanpa batas atas: skor tidak pada skala 0-100, sehingga tidak diberi kategori."
     return note
 
 
@@ -188,7 +190,8 @@ def _recap_chart(book: Workbook, recap: Worksheet, data: YearOutputs, rows: pd.D
         return
     ws = book.create_sheet("Data grafik")
     province = rows[rows["level"] == "province"].iloc[0]
-    bounds = [b for b in data.bands.itertuples() if b.lower > 0]
+    banded = not missing(province["method_cap"])
+    bounds = [b for b in data.bands.itertuples() if b.lower > 0] if banded else []
     ws.append(["Kabupaten/Kota", "IPLM", f"{province['short_name']} (gabungan)",
                *[f"batas {b.category} ({id_number(b.lower, 0)})" for b in bounds]])
     pooled = None if missing(province["iplm"]) else float(province["iplm"])
