@@ -107,3 +107,19 @@ def test_mart_column_meanings_come_from_column_comments():
 def test_an_undocumented_export_column_is_an_error():
     with pytest.raises(ValueError, match="surprise"):
         dictionary_rows("satudata", [*SATUDATA_COLUMNS, "surprise"])
+
+
+@pytest.mark.parametrize(("year", "category"), [(2022, None), (2024, "Sangat Tinggi")])
+def test_no_category_under_an_uncapped_method(year, category):
+    # METHODOLOGY.md: a 2022 (uncapped) figure near 374 must not carry a band of the 0-100 scale
+    from iplm_pipeline.warehouse import apply_schema, connect, query_sql, write_reference_tables
+
+    con = connect()
+    apply_schema(con)
+    write_reference_tables(con)
+    con.execute("INSERT INTO iplm_regency (year, bps_code, kemendagri_code, province_bps_code, province_name, "
+                "regency_name, iplm, category, method_status) VALUES (?, '5320', '53.20', '53', "
+                "'Nusa Tenggara Timur', 'Kabupaten Sabu Raijua', 374.2, 'Sangat Tinggi', 'x')", [year])
+    areas = query_sql(con, "reports/areas.sql", year=year)
+    assert areas["area_name"].tolist() == ["Kabupaten Sabu Raijua"]
+    assert (None if pd.isna(areas.at[0, "category"]) else areas.at[0, "category"]) == category
