@@ -198,6 +198,15 @@ def _recap_chart(book: Workbook, recap: Worksheet, data: YearOutputs, rows: pd.D
     for area in regencies.itertuples():
         ws.append([area.short_name, float(area.iplm), pooled, *[float(b.lower) for b in bounds]])
     n = len(regencies)
+    for cell in ws[1]:
+        cell.font, cell.fill, cell.alignment = _BOLD, _HEADER_FILL, Alignment(wrap_text=True, vertical="center")
+    for _name, *numbers in ws.iter_rows(min_row=2):
+        for cell in numbers:
+            cell.number_format = IPLM_FORMAT
+    ws.row_dimensions[1].height = 30
+    ws.column_dimensions["A"].width = 24
+    for col in range(2, 4 + len(bounds)):
+        ws.column_dimensions[get_column_letter(col)].width = 16
     bar = BarChart()
     bar.type, bar.grouping = "col", "clustered"
     bar.title = f"IPLM {data.year} per kabupaten/kota"
