@@ -69,6 +69,13 @@ _SHARES = {
     "members": ("members_percent_of_population", "penduduk"),
 }
 
+# Input each "libraries per 100 000" figure of iplm_detail is relative to.
+_PER_100K_BASE = {
+    "public_libraries_per_100k_population": "population",
+    "school_libraries_per_100k_school_civitas": "school_civitas",
+    "university_libraries_per_100k_academic_civitas": "academic_civitas",
+}
+
 
 # --------------------------------------------------------------------------- numbers in words
 def factor_text(numerator: int, denominator: int) -> str:
@@ -247,6 +254,9 @@ def write_area(book: Workbook, data: YearOutputs, area: dict, title: str, comple
     ws = book.create_sheet(title)
     table = indicator_table()
     detail = data.detail_of(area["level"], area["bps_code"])
+    for column, base in _PER_100K_BASE.items():
+        if missing(area.get(base)):  # iplm_detail says 0 without a denominator; "unknown" is the truth
+            detail[column] = None
     ws.cell(row=1, column=1, value=f"{area['area_name']}: IPLM {data.year}").font = _TITLE
     _put(ws, 2, 1, "Skor IPLM", bold=True)
     _put(ws, 2, 2, area["iplm"], IPLM_FORMAT, bold=True)
