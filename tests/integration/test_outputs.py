@@ -144,7 +144,8 @@ def test_long_round_trip_matches_the_marts(env, tmp_path, fmt):
     assert sabu.at["uplm1", "indicator_name"] == "Pemerataan Layanan Perpustakaan"
     assert sabu.at["population", "indicator_name"] == "Jumlah Penduduk"
     assert sabu.at["population", "unit"] == "jiwa" and sabu.at["iplm", "unit"] == "Poin"
-    assert int(sabu.at["population", "bps_year"]) == 2022  # methodology.bps_reference_year
+    assert int(sabu.at["population", "bps_year"]) == 2023  # iplm_regency.population_bps_year (the registry)
+    assert int(sabu.at["institutions", "bps_year"]) == 2022
     assert pd.isna(sabu.at["libraries", "bps_year"]) and pd.isna(sabu.at["iplm", "bps_year"])
     assert set(back["method_id"]) == {"capped-2023"} and set(back["method_status"]) == {"final"}
 
