@@ -295,11 +295,14 @@ WITH areas AS (
 )
 SELECT a.year, a.level, a.bps_code, a.area_name,
        s.* EXCLUDE (year, level, bps_code),
-       coalesce(ceil(100000 * t.libraries_umum / nullif(a.population, 0) - 1e-9), 0)
+       -- 0 when the population is 0; NULL (not 0) when it is not available
+       CASE WHEN a.population IS NOT NULL THEN coalesce(ceil(100000 * t.libraries_umum / nullif(a.population, 0) - 1e-9), 0) END
            AS public_libraries_per_100k_population,
-       coalesce(ceil(100000 * t.libraries_sekolah / nullif(a.school_civitas, 0) - 1e-9), 0)
+       CASE WHEN a.school_civitas IS NOT NULL
+            THEN coalesce(ceil(100000 * t.libraries_sekolah / nullif(a.school_civitas, 0) - 1e-9), 0) END
            AS school_libraries_per_100k_school_civitas,
-       coalesce(ceil(100000 * t.libraries_perguruan_tinggi / nullif(a.academic_civitas, 0) - 1e-9), 0)
+       CASE WHEN a.academic_civitas IS NOT NULL
+            THEN coalesce(ceil(100000 * t.libraries_perguruan_tinggi / nullif(a.academic_civitas, 0) - 1e-9), 0) END
            AS university_libraries_per_100k_academic_civitas,
        ceil(a.population / nullif(a.collections, 0) - 1e-9) AS people_per_collection,
        ceil(a.population / nullif(a.staff, 0) - 1e-9) AS people_per_staff,
