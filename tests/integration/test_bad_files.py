@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import math
 import os
 import shutil
@@ -148,8 +149,16 @@ def corpus_runs(request, tmp_path_factory) -> dict[str, Outcome]:
     jobs = int(os.environ.get("IPLM_CORPUS_JOBS", os.cpu_count() or 1))
     # The big cases first, so their memory peaks do not meet each other's at the end.
     order = sorted(needed, key=lambda n: (not CASES[n].big, n))
+    started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return dict(zip(order, pool.map(one, order), strict=True))
+        outcomes = dict(zip(order, pool.map(one, order), strict=True))
+    # What each case did, for a look after the session (pytest --basetemp=DIR keeps it in DIR).
+    summary = {"jobs": jobs, "wall_s": round(time.perf_counter() - started, 1), "cases": {
+        name: {"exit": o.code, "cpu_s": round(o.cpu_s, 2), "max_rss_mb": round(o.max_rss_mb),
+               "wall_s": round(o.wall_s, 1),
+               "killed": o.killed, "stderr": o.stderr[-1500:]} for name, o in outcomes.items()}}
+    (top / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+    return outcomes
 
 
 def _same(actual, expected) -> bool:
