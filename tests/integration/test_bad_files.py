@@ -205,3 +205,19 @@ def test_bad_file(name, corpus_runs):
             f"{extra_cpu:.2f} s of CPU more than {case.baseline} ({base.cpu_s:.2f} s)")
         assert extra_rss < case.limits["extra_rss_mb"], (
             f"{extra_rss:.0f} MB peak memory more than {case.baseline} ({base.max_rss_mb:.0f} MB)")
+
+
+def test_the_big_cases_are_what_they_claim(tmp_path):
+    """The zip bomb is 4 MB inflating to 4 GB with true CRCs, the huge cell 50 MB: no subprocess needed."""
+    import zipfile
+    import zlib
+
+    data, crc, size = corpus_module.bomb_member(b"<a>", b" x " * 999, 37, b"</a>")
+    whole = b"<a>" + b" x " * 999 * 37 + b"</a>"
+    assert zlib.decompress(data, -15) == whole and crc == zlib.crc32(whole) and size == len(whole)
+    bomb = corpus_module.zip_bomb_xlsx(tmp_path / "bomb.xlsx")
+    assert bomb.stat().st_size < 4.5 * 2**20
+    sheet = zipfile.ZipFile(bomb).getinfo("xl/worksheets/sheet1.xml")
+    assert sheet.file_size > 3.9e9 and sheet.compress_size < 4.5 * 2**20
+    corpus_module.build_huge_cell(tmp_path)
+    assert (tmp_path / corpus_module.LIB / "huge_cell.csv").stat().st_size > 50 * 2**20
