@@ -155,7 +155,7 @@ def read_xlsx(path: str | Path, sheet: str | None = None, limits: ReadLimits | N
                 merged = [((int(a[0]), int(a[1])), (int(b[0]), int(b[1])))
                           for a, b in (calamine_sheet.merged_cell_ranges or [])]
             except Exception as exc:  # noqa: BLE001 - calamine's own exception types, mapped with their text
-                raise _calamine_error(Location(path, name), exc) from exc
+                raise _located(_calamine_error(Location(path, name), exc), path, name, archive, member) from exc
     _check_grid(path, name, rows, limits)
     result = XlsxSheet(name, rows, member, formula_cells_cached=scan.formulas, merged_ranges=merged)
     if scan.formulas:
@@ -319,12 +319,26 @@ def _calamine_error(where: Location, exc: Exception) -> SourceError:
     if isinstance(exc, pc.ZipError):
         return SourceError(where, f"the zip container is damaged ({exc})", "a readable .xlsx workbook", _RETRY)
     if isinstance(exc, pc.XmlError):
-        return SourceError(where, f"an XML part of the workbook is damaged ({exc})", "a readable .xlsx workbook",
-                           _RETRY)
+        return SourceError(where, f"an XML part of the workbook is damaged (calamine: {exc})",
+                           "a readable .xlsx workbook", _RETRY)
     if isinstance(exc, pc.CalamineError):
         return SourceError(where, f"the workbook cannot be read ({exc})", "a readable .xlsx workbook", _RETRY)
     return SourceError(where, f"the workbook cannot be read ({type(exc).__name__}: {exc})",
                        "a readable .xlsx workbook", _RETRY)
+
+
+def _located(error: SourceError, path: Path, sheet: str, archive: zipfile.ZipFile, member: str) -> SourceError:
+    """calamine names a damaged XML part's problem in a word (a mismatched tag: 'c'); expat adds the line."""
+    if "XML" not in error.problem:
+        return error
+    try:
+        _exact_scan(path, sheet, archive, archive.getinfo(member), ReadLimits(max_rows=2**62, max_columns=2**62))
+    except SourceError as found:
+        where = re.search(r"\((.*)\)$", found.problem)
+        problem = f"{error.problem[:-1]}; {where.group(1)})" if where and error.problem.endswith(")") else (
+            f"{error.problem}: {found.problem}")
+        return SourceError(found.location, problem, error.expected, error.hint)
+    return error
 
 
 # --------------------------------------------------------------------------- which XML part is the sheet
@@ -414,7 +428,8 @@ class _SheetScan:
 
 _FORMULA = re.compile(rb"<f[\s>/]")  # calamine reads unprefixed elements only, and so does this scan
 _ODD_REF = re.compile(rb"r=[^\"]|r\s+=")  # r='A1', r= "A1", r ="A1": valid XML the byte patterns would miss
-_REF_AT = re.compile(rb'r="([A-Za-z]*)(\d*)')
+_REF_AT = re.compile(rb'r="([A-Za-z]{0,3})(\d+)"')
+_SPACE = (b" ", b"\t", b"\n", b"\r")
 
 
 def _ref_patterns(limits: ReadLimits) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
@@ -444,8 +459,10 @@ def _scan_sheet(path: Path, sheet: str, archive: zipfile.ZipFile, info: zipfile.
             for pattern in (far_rows, far_columns):
                 for match in pattern.finditer(data):
                     ref = _REF_AT.match(data, match.start())
+                    if ref is None or data[match.start() - 1:match.start()] not in _SPACE:
+                        continue  # not a reference (xmlns:r="http://...")
                     column = _column_index(ref.group(1)) if ref.group(1) else 0
-                    if column > limits.max_columns or int(ref.group(2) or 0) > limits.max_rows:
+                    if column > limits.max_columns or int(ref.group(2)) > limits.max_rows:
                         exact = True  # the exact pass names the cell
                         break
     if not exact:
