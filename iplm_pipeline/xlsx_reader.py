@@ -64,6 +64,8 @@ _ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
 _CD_BYTES_PER_MEMBER = 512  # a directory entry is 46 bytes + name + extra fields; xlsx names are short
 _DECLARATION = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+_PROLOG_NOISE = re.compile(rb"<\?.*?\?>|<!--.*?-->", re.DOTALL)  # processing instructions, comments
+_ROOT = re.compile(rb"<[A-Za-z_:]")
 _RETRY = "Open the file in Excel or LibreOffice and save it again as .xlsx, or export it as CSV."
 
 
@@ -287,17 +289,22 @@ def _check_xml_head(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo)
             head = fh.read(_HEAD)
     except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, EOFError, OSError) as exc:
         raise SourceError(where, f"the member cannot be read ({exc})", "a readable .xlsx workbook", _RETRY) from exc
+    full = len(head) == _HEAD
+    if head[:4] in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00", b"\x00\x00\x00<", b"<\x00\x00\x00"):
+        raise SourceError(where, "the XML part is in UTF-32", "XML in UTF-8 or UTF-16", _RETRY)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2] in (b"<\x00", b"\x00<"):
         encoding = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else (
             "utf-16-le" if head[:1] == b"<" else "utf-16-be")
         head = head.decode(encoding, errors="replace").encode("utf-8")
-    elif head[:4] in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00", b"\x00\x00\x00<", b"<\x00\x00\x00"):
-        raise SourceError(where, "the XML part is in UTF-32", "XML in UTF-8 or UTF-16", _RETRY)
     if _DECLARATION.search(head):
         raise SourceError(where, "the XML part declares a DOCTYPE or ENTITY, which spreadsheet programs never write "
                           "and which can make a reader expand entities without end (billion laughs)",
                           "spreadsheet XML without DTD declarations",
                           "Do not open this file; fetch the original again or export CSV.")
+    # A declaration can only stand before the root element: if the head holds no root, one may follow unseen.
+    if full and not _ROOT.search(_PROLOG_NOISE.sub(b"", head)):
+        raise SourceError(where, f"no root element in the first {_HEAD // 1024} KiB of the XML part",
+                          "spreadsheet XML, whose first element starts within a few bytes", _RETRY)
 
 
 # --------------------------------------------------------------------------- calamine
@@ -453,7 +460,9 @@ def _scan_sheet(path: Path, sheet: str, archive: zipfile.ZipFile, info: zipfile.
         while not exact and (chunk := fh.read(_CHUNK)):
             data = tail + chunk
             tail = data[-_OVERLAP:]
-            if _FORMULA.search(data) or _ODD_REF.search(data) or (b"<!" in data and _DECLARATION.search(data)):
+            # (DOCTYPE/ENTITY: every part's head is checked, calamine expands no entity and the exact pass
+            # refuses a declaration; so the bytes are not searched for one here.)
+            if _FORMULA.search(data) or _ODD_REF.search(data):
                 exact = True
                 break
             for pattern in (far_rows, far_columns):
@@ -473,73 +482,67 @@ def _scan_sheet(path: Path, sheet: str, archive: zipfile.ZipFile, info: zipfile.
 def _exact_scan(path: Path, sheet: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
                 limits: ReadLimits) -> _SheetScan:
     """Every cell's place (as calamine counts: a cell or row without `r` follows the previous one) and every
-    formula, through expat in constant memory."""
+    formula, through expat in constant memory. Text is collected only inside a formula cell's <f> and <v>."""
     scan = _SheetScan()
     shared: dict[str, str] = {}  # shared-formula index -> the master's text
-    state = {"row": 0, "col": 0, "in": None, "f": None, "v": None, "t": ""}
-
-    def where(row=None, col=None) -> Location:
-        return Location(path, sheet, row, _column_letter(col) if col else None)
+    names: dict[str, str] = {}
+    row = col = 0
+    cell_type = ""
+    formula: list[str] | None = None  # the current cell's formula text, once it has an <f>
+    shared_index: str | None = None
+    value: list[str] | None = None
+    buffer: list[str] | None = None
 
     def start(name, attrs):
-        tag = name.rpartition(":")[2]
-        if tag == "row":
-            ref = attrs.get("r")
-            state["row"] = int(ref) if ref and ref.isdigit() else state["row"] + 1
-            state["col"] = 0
-            if state["row"] > limits.max_rows:
-                raise _too_many_rows(where(state["row"]), state["row"], limits)
-        elif tag == "c":
-            ref = attrs.get("r")
-            match = _CELL_REF.fullmatch(ref or "")
+        nonlocal row, col, cell_type, formula, shared_index, value, buffer
+        tag = names.get(name) or names.setdefault(name, name.rpartition(":")[2])
+        if tag == "c":
+            match = _CELL_REF.fullmatch(attrs.get("r", ""))
             if match:
-                state["col"], row = _column_index(match.group(1)), int(match.group(2))
-                state["row"] = row
+                col, row = _column_index(match.group(1)), int(match.group(2))
             else:
-                state["col"] += 1
-            if state["col"] > limits.max_columns:
-                raise _too_many_columns(where(state["row"], state["col"]), state["col"], limits)
-            if state["row"] > limits.max_rows:
-                raise _too_many_rows(where(state["row"]), state["row"], limits)
-            state.update(f=None, v=None, t=attrs.get("t", ""))
+                col += 1
+            if col > limits.max_columns:
+                raise _too_many_columns(Location(path, sheet, row, _column_letter(col)), col, limits)
+            if row > limits.max_rows:
+                raise _too_many_rows(Location(path, sheet, row), row, limits)
+            cell_type, formula, value = attrs.get("t", ""), None, None
+        elif tag == "row":
+            ref = attrs.get("r", "")
+            row, col = (int(ref) if ref.isdigit() else row + 1), 0
+            if row > limits.max_rows:
+                raise _too_many_rows(Location(path, sheet, row), row, limits)
         elif tag == "f":
-            state["in"] = "f"
-            state["f"] = ""
-            if attrs.get("t") == "shared" and "si" in attrs:
-                state["si"] = attrs["si"]
-            else:
-                state["si"] = None
-        elif tag == "v":
-            state["in"] = "v"
-            state["v"] = ""
-
-    def text(data):
-        if state["in"] is not None and state["f"] is not None:
-            state[state["in"]] += data
+            formula = buffer = []
+            shared_index = attrs.get("si") if attrs.get("t") == "shared" else None
+            parser.CharacterDataHandler = buffer.append
+        elif tag == "v" and formula is not None:
+            value = buffer = []
+            parser.CharacterDataHandler = buffer.append
 
     def end(name):
-        tag = name.rpartition(":")[2]
-        if tag in ("f", "v"):
-            state["in"] = None
-            if tag == "f" and state["si"] is not None:
-                if state["f"]:
-                    shared.setdefault(state["si"], state["f"])
-                else:
-                    state["f"] = shared.get(state["si"], "") or f"(shared formula {state['si']})"
-        elif tag == "c" and state["f"] is not None:
-            cached = state["v"] is not None and (state["v"] != "" or state["t"] == "str")
-            if cached:
+        nonlocal formula, buffer
+        tag = names.get(name) or names.setdefault(name, name.rpartition(":")[2])
+        if buffer is not None and tag in ("f", "v"):
+            parser.CharacterDataHandler = None
+            buffer = None
+            if tag == "f" and shared_index is not None:
+                text = "".join(formula)
+                formula = [shared.setdefault(shared_index, text) if text
+                           else shared.get(shared_index, f"(shared formula {shared_index})")]
+        elif tag == "c" and formula is not None:
+            # An empty <v/> is a cached empty string only where the cell says it holds a string.
+            if value is not None and (any(value) or cell_type == "str"):
                 scan.formulas += 1
             else:
                 scan.uncached_count += 1
                 if len(scan.uncached) < 5:
-                    scan.uncached.append((state["row"], state["col"], state["f"]))
-            state["f"] = None
+                    scan.uncached.append((row, col, "".join(formula)))
+            formula = None
 
     parser = _parser(Location(path, sheet))
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    parser.CharacterDataHandler = text
     try:
         with archive.open(info) as fh:
             while chunk := fh.read(_CHUNK):

@@ -169,6 +169,13 @@ def test_entity_in_any_part_is_refused(tmp_path):
     refused(path, "xl/styles.xml", "DOCTYPE or ENTITY")
 
 
+def test_declaration_hidden_behind_a_long_comment_is_refused(tmp_path):
+    before = "<!--" + "x" * 20_000 + '-->\n<!DOCTYPE lolz [<!ENTITY lol "lol">]>'
+    path = write_workbook(tmp_path / "sembunyi.xlsx",
+                          [("Data", sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>', before=before))])
+    refused(path, "xl/worksheets/part0.xml", "no root element in the first 16 KiB")
+
+
 def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
