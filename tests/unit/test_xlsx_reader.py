@@ -4,7 +4,9 @@ so the test shows the exact bytes it exercises; nothing binary is committed."""
 from __future__ import annotations
 
 import resource
+import shutil
 import struct
+import subprocess
 import time
 import zipfile
 import zlib
@@ -267,6 +269,32 @@ def test_openpyxl_formula_is_refused(tmp_path):
     path = tmp_path / "openpyxl.xlsx"
     book.save(path)
     refused(path, "column 'D'", "formula '=SUM(B1:C1)' has no cached value")
+
+
+def test_parsing_stops_on_a_formula_without_value(tmp_path):
+    rows = '<row r="1"><c r="A1" t="inlineStr"><is><t>NPP</t></is></c></row><row r="2"><c r="A2"><f>1+1</f></c></row>'
+    path = write_workbook(tmp_path / "skrip.xlsx", [("Data", sheet_xml(rows))])
+    with pytest.raises(SourceError, match="row 2, column 'A': formula '=1\\+1' has no cached value"):
+        read_grid(path, lambda cells: "NPP" in cells, expected="a header with NPP")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice")
+def test_saving_in_libreoffice_is_the_fix_the_error_names(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Data"
+    for row in (["Wilayah", "2024"], ["Kupang", 3], ["Alor", 4], ["Jumlah", "=SUM(B2:B3)"]):
+        sheet.append(row)
+    scripted = tmp_path / "skrip.xlsx"
+    book.save(scripted)
+    refused(scripted, "row 4", "formula '=SUM(B2:B3)' has no cached value", "Excel/LibreOffice")
+    subprocess.run(["soffice", "--headless", "--calc", "--convert-to", "xlsx", "--outdir", str(tmp_path / "saved"),
+                    str(scripted)], check=True, capture_output=True, timeout=180,
+                   env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    read = read_xlsx(tmp_path / "saved" / "skrip.xlsx", "Data")
+    assert [r[1] for r in read.rows] == ["2024", 3.0, 4.0, 7.0]
+    assert read.formula_cells_cached == 1
 
 
 def test_values_stored_by_a_program_that_asks_for_recalculation_are_refused(tmp_path):
