@@ -435,6 +435,7 @@ class _SheetScan:
 
 _FORMULA = re.compile(rb"<f[\s>/]")  # calamine reads unprefixed elements only, and so does this scan
 _ODD_REF = re.compile(rb"r=[^\"]|r\s+=")  # r='A1', r= "A1", r ="A1": valid XML the byte patterns would miss
+_BARE_CELL = re.compile(rb"<c[>/\t\r\n]")  # a cell tag with no attributes, or not followed by a space
 _REF_AT = re.compile(rb'r="([A-Za-z]{0,3})(\d+)"')
 _SPACE = (b" ", b"\t", b"\n", b"\r")
 
@@ -452,19 +453,21 @@ def _scan_sheet(path: Path, sheet: str, archive: zipfile.ZipFile, info: zipfile.
                 limits: ReadLimits) -> _SheetScan:
     """Bytes first (fast, streaming): calamine allocates the whole grid up to the farthest cell (one cell at
     XFD1048576 aborts the process), and cannot tell a formula from a value. The exact XML pass runs only when
-    the bytes show a formula, a reference that may lie beyond the limits, or markup that hides references."""
+    the bytes show a formula, a reference that may lie beyond the limits, or cells whose place the bytes do
+    not say: a cell without `r` follows the previous one, so 16 384 of them widen every row of the grid."""
     far_rows, far_columns = _ref_patterns(limits)
-    exact = False
+    cells = placed = 0  # '<c ' and '<c r="' seen: every writer puts r first, and equal counts mean all have it
     tail = b""
     with archive.open(info) as fh:
-        while not exact and (chunk := fh.read(_CHUNK)):
+        while chunk := fh.read(_CHUNK):
             data = tail + chunk
-            tail = data[-_OVERLAP:]
             # (DOCTYPE/ENTITY: every part's head is checked, calamine expands no entity and the exact pass
             # refuses a declaration; so the bytes are not searched for one here.)
-            if _FORMULA.search(data) or _ODD_REF.search(data):
-                exact = True
-                break
+            if _FORMULA.search(data) or _ODD_REF.search(data) or _BARE_CELL.search(data):
+                return _exact_scan(path, sheet, archive, info, limits)
+            # An occurrence is counted in the first piece that holds it whole; the tail's were counted before.
+            cells += data.count(b"<c ") - tail.count(b"<c ")
+            placed += data.count(b'<c r="') - tail.count(b'<c r="')
             for pattern in (far_rows, far_columns):
                 for match in pattern.finditer(data):
                     ref = _REF_AT.match(data, match.start())
@@ -472,11 +475,11 @@ def _scan_sheet(path: Path, sheet: str, archive: zipfile.ZipFile, info: zipfile.
                         continue  # not a reference (xmlns:r="http://...")
                     column = _column_index(ref.group(1)) if ref.group(1) else 0
                     if column > limits.max_columns or int(ref.group(2)) > limits.max_rows:
-                        exact = True  # the exact pass names the cell
-                        break
-    if not exact:
-        return _SheetScan()
-    return _exact_scan(path, sheet, archive, info, limits)
+                        return _exact_scan(path, sheet, archive, info, limits)  # it names the cell
+            tail = data[-_OVERLAP:]
+    if cells != placed:
+        return _exact_scan(path, sheet, archive, info, limits)
+    return _SheetScan()
 
 
 def _exact_scan(path: Path, sheet: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo,

@@ -221,6 +221,20 @@ def test_far_cell_in_unusual_markup(tmp_path, markup):
             "column 16384, above the limit of 500")
 
 
+@pytest.mark.parametrize("cell", ["<c><v>1</v></c>", '<c t="n"><v>1</v></c>'])
+def test_cells_without_reference_widen_the_grid_and_are_counted(tmp_path, cell):
+    # A cell without r follows the previous one: one wide row and one far row make a grid calamine cannot hold.
+    rows = f'<row r="1">{cell * 16384}</row><row r="999999"><c r="A999999"><v>2</v></c></row>'
+    refused(write_workbook(tmp_path / "lebar.xlsx", [("Data", sheet_xml(rows))]), "row 1", "column 'SG'",
+            "reaches column 501, above the limit of 500")
+
+
+def test_cells_without_reference_are_read_in_place(tmp_path):
+    rows = '<row><c><v>1</v></c><c t="n"><v>2</v></c></row><row><c r="B2"><v>3</v></c></row>'
+    assert read_xlsx(write_workbook(tmp_path / "a.xlsx", [("Data", sheet_xml(rows))])).rows == [[1.0, 2.0],
+                                                                                                 ["", 3.0]]
+
+
 def test_member_count_and_total_limits(tmp_path):
     path = write_workbook(tmp_path / "a.xlsx", [("Data", sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>'))])
     refused(path, "holds 5 members, above the limit of 3", limits=ReadLimits(max_members=3))
