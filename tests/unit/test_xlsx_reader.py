@@ -235,6 +235,16 @@ def test_cells_without_reference_are_read_in_place(tmp_path):
                                                                                                  ["", 3.0]]
 
 
+def test_utf16_sheet_is_refused_not_read_as_empty(tmp_path):
+    # Valid XML, which calamine returns as an empty sheet (and which byte patterns cannot search).
+    xml = sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>').replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    path = tmp_path / "utf16.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in workbook_parts([("Data", "")]).items():
+            archive.writestr(name, xml.encode("utf-16") if name == "xl/worksheets/part0.xml" else text)
+    refused(path, "xl/worksheets/part0.xml", "UTF-16, which the xlsx reader reads as empty")
+
+
 def test_member_count_and_total_limits(tmp_path):
     path = write_workbook(tmp_path / "a.xlsx", [("Data", sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>'))])
     refused(path, "holds 5 members, above the limit of 3", limits=ReadLimits(max_members=3))
