@@ -437,7 +437,8 @@ class _SheetScan:
     uncached_count: int = 0
 
 
-_FORMULA = re.compile(rb"<f[\s>/]")  # calamine reads unprefixed elements only, and so does this scan
+_FORMULA = re.compile(rb"<f[\s>/]")
+_PREFIXED = re.compile(rb":[cf][\s>/]")  # <x:c>, <x:f>: calamine reads elements by local name, so must the scan
 _ODD_REF = re.compile(rb"r=[^\"]|r\s+=")  # r='A1', r= "A1", r ="A1": valid XML the byte patterns would miss
 _BARE_CELL = re.compile(rb"<c[>/\t\r\n]")  # a cell tag with no attributes, or not followed by a space
 _REF_AT = re.compile(rb'r="([A-Za-z]{0,3})(\d+)"')
@@ -467,7 +468,8 @@ def _scan_sheet(path: Path, sheet: str, archive: zipfile.ZipFile, info: zipfile.
             data = tail + chunk
             # (DOCTYPE/ENTITY: every part's head is checked, calamine expands no entity and the exact pass
             # refuses a declaration; so the bytes are not searched for one here.)
-            if _FORMULA.search(data) or _ODD_REF.search(data) or _BARE_CELL.search(data):
+            if (_FORMULA.search(data) or _ODD_REF.search(data) or _BARE_CELL.search(data)
+                    or _PREFIXED.search(data)):
                 return _exact_scan(path, sheet, archive, info, limits)
             # An occurrence is counted in the first piece that holds it whole; the tail's were counted before.
             cells += data.count(b"<c ") - tail.count(b"<c ")

@@ -329,6 +329,13 @@ def test_values_stored_by_a_program_that_asks_for_recalculation_are_refused(tmp_
     refused(path, "1 formula cell(s)", "fullCalcOnLoad")
 
 
+def test_formula_in_a_prefixed_sheet_is_found(tmp_path):
+    # calamine reads elements by local name, as .NET writers' <x:worksheet> sheets need.
+    xml = (f'{HEAD}<x:worksheet xmlns:x="{MAIN}"><x:sheetData><x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c>'
+           '<x:c r="B1"><x:f>A1*2</x:f></x:c></x:row></x:sheetData></x:worksheet>')
+    refused(write_workbook(tmp_path / "awalan.xlsx", [("Data", xml)]), "column 'B'", "formula '=A1*2'")
+
+
 def test_formulas_are_looked_for_in_the_sheet_read_only(tmp_path):
     plain = sheet_xml('<row r="1"><c r="A1"><v>7</v></c></row>')
     scripted = sheet_xml('<row r="1"><c r="A1"><f>1+1</f></c></row>')
