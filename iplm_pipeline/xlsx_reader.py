@@ -439,7 +439,6 @@ class _SheetScan:
 
 _FORMULA = re.compile(rb"<f[\s>/]")
 _PREFIXED = re.compile(rb":[cf][\s>/]")  # <x:c>, <x:f>: calamine reads elements by local name, so must the scan
-_ODD_REF = re.compile(rb"r=[^\"]|r\s+=")  # r='A1', r= "A1", r ="A1": valid XML the byte patterns would miss
 _BARE_CELL = re.compile(rb"<c[>/\t\r\n]")  # a cell tag with no attributes, or not followed by a space
 _REF_AT = re.compile(rb'r="([A-Za-z]{0,3})(\d+)"')
 _SPACE = (b" ", b"\t", b"\n", b"\r")
@@ -461,15 +460,16 @@ def _scan_sheet(path: Path, sheet: str, archive: zipfile.ZipFile, info: zipfile.
     the bytes show a formula, a reference that may lie beyond the limits, or cells whose place the bytes do
     not say: a cell without `r` follows the previous one, so 16 384 of them widen every row of the grid."""
     far_rows, far_columns = _ref_patterns(limits)
-    cells = placed = 0  # '<c ' and '<c r="' seen: every writer puts r first, and equal counts mean all have it
+    # '<c ' and '<c r="' seen: every writer puts r first, so equal counts mean every cell says its place in the
+    # form the patterns read (r='A1' or r = "A1" is valid XML they would miss, and goes to the exact pass).
+    cells = placed = 0
     tail = b""
     with archive.open(info) as fh:
         while chunk := fh.read(_CHUNK):
             data = tail + chunk
             # (DOCTYPE/ENTITY: every part's head is checked, calamine expands no entity and the exact pass
             # refuses a declaration; so the bytes are not searched for one here.)
-            if (_FORMULA.search(data) or _ODD_REF.search(data) or _BARE_CELL.search(data)
-                    or _PREFIXED.search(data)):
+            if _FORMULA.search(data) or _BARE_CELL.search(data) or _PREFIXED.search(data):
                 return _exact_scan(path, sheet, archive, info, limits)
             # An occurrence is counted in the first piece that holds it whole; the tail's were counted before.
             cells += data.count(b"<c ") - tail.count(b"<c ")
