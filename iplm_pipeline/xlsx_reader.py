@@ -12,8 +12,10 @@ cached value as an empty cell, i.e. as 0 in a sum (PITFALLS.md). So `read_xlsx`:
 2. names what the file really is when it is not a workbook (empty, an HTML page, a
    password-protected or legacy .xls file, a truncated download) and keeps calamine's own
    words for anything else (it is opened with `from_path`, which keeps the cause);
-3. refuses any XML part declaring a DOCTYPE or ENTITY (billion laughs) from its first bytes;
-4. scans the chosen sheet's XML, streaming, for cells beyond the row/column limits and for
+3. refuses any XML part declaring a DOCTYPE or ENTITY (billion laughs) from its first bytes, or
+   written in UTF-16/UTF-32 (valid XML, but calamine reads a UTF-16 sheet as an empty one);
+4. scans the chosen sheet's XML, streaming, for cells beyond the row/column limits (also cells
+   without a reference, which calamine places after the previous one) and for
    formulas: a formula with a cached value is read as that value and counted in a note, a
    formula without one (a sheet written by a script, not saved by a spreadsheet) is a located
    error, and so are stored values in a workbook that asks to be recalculated on opening
