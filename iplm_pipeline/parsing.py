@@ -439,7 +439,7 @@ def _csv_text(path: Path, raw: bytes) -> tuple[str, list[str]]:
 def _decode(path: Path, raw: bytes) -> tuple[str, list[str]]:
     """UTF-8 (BOM or not), UTF-16 with BOM, or Windows-1252, and notes on what was not plain UTF-8.
 
-    A file that is mostly UTF-8 (a BOM, or more of its non-ASCII lines valid UTF-8 than not) is
+    A file that is mostly UTF-8 (a BOM, or at least as many non-ASCII lines valid UTF-8 as not) is
     decoded line by line: a line that is not UTF-8 is read as Windows-1252 and named in the notes,
     so one bad byte (a line pasted from elsewhere) neither garbles the file (`DÃ©sa`) nor stops it.
     A file that is wholly Windows-1252 is read as such.
@@ -470,7 +470,7 @@ def _decode(path: Path, raw: bytes) -> tuple[str, list[str]]:
         except UnicodeDecodeError:
             decoded.append(None)
             bad.append(number)
-    mostly_utf8 = bom or good > len(bad)
+    mostly_utf8 = bom or (good > 0 and good >= len(bad))
     for number, line in enumerate(lines, start=1):
         if mostly_utf8 and decoded[number - 1] is not None:
             continue
@@ -551,14 +551,32 @@ class _Records:
 
     def _error(self, number: int, start: int, end: int, exc: csv.Error) -> SourceError:
         if "field larger than field limit" in str(exc):
+            column, lines = self._oversized(start)
+            swallowed = lines is None or lines > 1
+            span = f" runs over {lines} lines to line {start + lines - 1} and" if lines and lines > 1 else ""
             return SourceError(
-                Location(self.path, None, number),
-                f"a cell starting in this row (line {start} of the file) is longer than {MAX_CELL_CHARS:,} "
-                f"characters by line {end}: probably a stray quote (\") joining the rows below into one cell",
+                Location(self.path, None, number, column),
+                f"a cell starting in this row (line {start} of the file){span} is longer than {MAX_CELL_CHARS:,} "
+                "characters" + (": probably a stray quote (\") joining the rows below into one cell"
+                                if swallowed else ""),
                 f"cells of at most {MAX_CELL_CHARS:,} characters (the most a spreadsheet cell holds)",
-                f"Remove or close the quote in line {start}.")
+                f"Remove or close the quote in line {start}." if swallowed else "Shorten the cell.")
         return SourceError(Location(self.path, None, number), f"unreadable CSV in line {end} ({exc})",
                            "comma- or semicolon-separated text", "Re-save the file as CSV.")
+
+    def _oversized(self, start: int) -> tuple[str | None, int | None]:
+        """Column and line span of the oversized record starting at line `start` (error path only)."""
+        rest = self.text.split("\n", start - 1)[-1]
+        limit = csv.field_size_limit(2**31 - 1)
+        try:
+            reader = csv.reader(io.StringIO(rest, newline="\n"), delimiter=self.delimiter)
+            cells = next(reader)
+            longest = max(range(len(cells)), key=lambda i: len(cells[i]))
+            return self._column(longest), reader.line_num
+        except (csv.Error, StopIteration, ValueError):
+            return None, None
+        finally:
+            csv.field_size_limit(limit)
 
 
 def _xlsx_grid(path: Path, raw: bytes, sheet: str | None,

@@ -228,8 +228,8 @@ def test_oversized_cell_is_a_located_error(tmp_path, read):
     lines = _library_lines(3)
     lines[1] = f'2,5320032S0000002,"{"x" * (MAX_CELL_CHARS + 10)}",Sekolah'
     path.write_text("\n".join([HEADER_LINE, *lines]) + "\n", encoding="utf-8")
-    with pytest.raises(SourceError, match=r"a\.csv, row 3: a cell starting in this row \(line 3 of the file\) is "
-                                          r"longer than 32,767 characters"):
+    with pytest.raises(SourceError, match=r"a\.csv, row 3, column 'Nama': a cell starting in this row \(line 3 of "
+                                          r"the file\) is longer than 32,767 characters; expected"):
         read(path, _npp_header, expected="x")
 
 

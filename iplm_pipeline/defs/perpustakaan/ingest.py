@@ -87,7 +87,7 @@ def read_export(path: Path, source_file: str) -> ExportFile:
     missing = [FIELD_HEADERS[f] for f in COLUMNS if f in required and f not in found]
     if missing:
         staff_hint = (f" Staff may instead be given as one column '{FIELD_HEADERS['staff_total']}' when both "
-                      "librarian and technician columns are absent." if set(_STAFF_SPLIT) & set(missing) else "")
+                      "librarian and technician columns are absent." if required & set(_STAFF_SPLIT) - set(found) else "")
         raise SourceError(
             table.where(table.header_row),
             f"header lacks {', '.join(repr(m) for m in missing)}",
