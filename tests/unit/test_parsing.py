@@ -325,3 +325,14 @@ def test_source_folder_refuses_what_it_cannot_read(tmp_path):
 
 def test_header_key_ignores_case_spaces_nbsp_and_zero_width():
     assert header_key(" Jumlah\u00a0 Koleksi\u200b  EKSEMPLAR ") == "jumlah koleksi eksemplar"
+
+
+def test_oversized_cell_without_any_quote_is_located_too(tmp_path):
+    """The quote-free fast count (lines are records) still refuses a cell over the limit."""
+    path = tmp_path / "a.csv"
+    path.write_text("NPP,Nama\n1,a\n2," + "x" * (MAX_CELL_CHARS + 1) + "\n3,c\n", encoding="utf-8")
+    with pytest.raises(SourceError, match=r"a\.csv, row 3, column 'Nama': a cell .* longer than 32,767"):
+        read_frame(path, _is_header, expected="x")
+    path.write_text("NPP,Nama\n1,a\n\n2,b", encoding="utf-8")  # a blank line, no final line end
+    table = read_frame(path, _is_header, expected="x")
+    assert list(table.data.index) == [2, 4] and table.blank_rows == 1
