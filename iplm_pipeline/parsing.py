@@ -327,10 +327,7 @@ class _Source:
     def data_rows(self):
         """(row number, cells as text) below the header. A CSV row is a record, as a spreadsheet
         shows it: a quoted cell spanning lines is still one row."""
-        if self.grid is not None:
-            rows = self.grid
-        else:
-            rows = ([cell_text(c) for c in r] for _, r in self.records())
+        rows = self.grid if self.grid is not None else ([cell_text(c) for c in r] for _, r in self.records())
         for number, cells in enumerate(rows, start=1):
             if number > self.header_index + 1:
                 yield number, cells

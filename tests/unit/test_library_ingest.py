@@ -317,7 +317,7 @@ def test_a_line_not_utf8_is_read_as_cp1252_and_noted_in_the_ledger(tmp_path):
                                       library_row(2, "5320032S0000002")])
     lines = path.read_bytes().split(b"\n")
     lines[4] = lines[4].replace(b"Perpustakaan 0002", "Perpustakaan Désa".encode("cp1252"))
-    lines[3] = lines[3].replace(b"Perpustakaan 0001", "Perpustakaan Désa".encode("utf-8"))
+    lines[3] = lines[3].replace(b"Perpustakaan 0001", "Perpustakaan Désa".encode())
     path.write_bytes(b"\n".join(lines))
     result = load(tmp_path)
     assert result.kept["name"].tolist() == ["Perpustakaan Désa"] * 2

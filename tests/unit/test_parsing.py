@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from iplm_pipeline.errors import IplmError, SourceError
 from iplm_pipeline.parsing import (
-    MAX_CELL_CHARS, NumberKind, cell_text, header_key, list_source_files, parse_number, read_frame, read_grid,
+    MAX_CELL_CHARS,
+    NumberKind,
+    cell_text,
+    header_key,
+    list_source_files,
+    parse_number,
+    read_frame,
+    read_grid,
     read_rows,
 )
 from iplm_pipeline.warehouse import run_sql

@@ -10,8 +10,8 @@ the raw cells as the file had them.
 
 from __future__ import annotations
 
-import json
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,8 +86,9 @@ def read_export(path: Path, source_file: str) -> ExportFile:
                            f"{FIELD_HEADERS['librarians']} + {FIELD_HEADERS['technicians']})")
     missing = [FIELD_HEADERS[f] for f in COLUMNS if f in required and f not in found]
     if missing:
+        staff_missing = set(_STAFF_SPLIT) - set(found)
         staff_hint = (f" Staff may instead be given as one column '{FIELD_HEADERS['staff_total']}' when both "
-                      "librarian and technician columns are absent." if required & set(_STAFF_SPLIT) - set(found) else "")
+                      "librarian and technician columns are absent." if staff_missing else "")
         raise SourceError(
             table.where(table.header_row),
             f"header lacks {', '.join(repr(m) for m in missing)}",
