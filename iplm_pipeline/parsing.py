@@ -6,6 +6,10 @@
   openpyxl on 200k rows) as text in the sources' own notation, and keep the
   spreadsheet row number of every data row so errors and quarantine rows can
   point at it.
+- CSV is read exactly or not at all: a second reader (Python's csv module, `_Records`) counts
+  the records, refuses stray quotes, oversized cells, NUL bytes and lone CRs with their row,
+  and the frame must hold exactly that many rows (PITFALLS: pandas lost 500 rows, exit 0).
+- `list_source_files` lists a source folder and stops on anything it cannot read.
 - `parse_number` reads `1.469.843` and `93,33` (dot groups thousands, comma is
   the decimal mark), `-`/`–` as zero (BPS "nihil") and `…`, `...`, `NA`, `x` or
   empty as not available. Large exports are typed with the same grammar in
