@@ -563,12 +563,12 @@ class _Records:
             following = cell.split("\n")[1:]
             most = max(line.count(self.delimiter) for line in following)
             if lines > self.cell_lines or most >= half_row or (most and not self.delimiter_ok):
-                why = (f"spans {lines} lines (at most {self.cell_lines})" if lines > self.cell_lines
-                       else f"holds the delimiter '{self.delimiter}' on a following line")
+                why = (f" (a cell may span at most {self.cell_lines})" if lines > self.cell_lines
+                       else f" and holds the delimiter '{self.delimiter}' on a following line")
                 raise SourceError(
                     Location(self.path, None, number, self._column(index)),
                     f"a quoted cell starting in this row (line {start} of the file) runs over {lines} lines to "
-                    f"line {end} and {why}: a stray quote (\") joins the rows below into one cell",
+                    f"line {end}{why}: a stray quote (\") joins the rows below into one cell",
                     f"quotes only around a whole cell; a line break inside a cell at most {self.cell_lines} lines"
                     + ("" if self.delimiter_ok else f" without '{self.delimiter}'"),
                     f"Remove or close the quote in line {start} (starting '{cell[:40]}').")

@@ -225,7 +225,7 @@ def test_short_multiline_cell_rules(tmp_path):
     with pytest.raises(SourceError, match="holds the delimiter ',' on a following line"):
         read_frame(path, _npp_header, expected="x")
     path.write_text('No,NPP,Nama,Jenis\n1,5320032S0000001,"a\nb\nc\nd",Umum\n', encoding="utf-8")
-    with pytest.raises(SourceError, match=r"spans 4 lines \(at most 3\)"):
+    with pytest.raises(SourceError, match=r"runs over 4 lines to line 5 \(a cell may span at most 3\)"):
         read_frame(path, _npp_header, expected="x")
 
 
