@@ -234,7 +234,7 @@ def read_rows(path: Path, *, sheet: str | None = None) -> Rows:
     text, notes = _csv_text(path, raw)
     head = _head_lines(text)
     delimiter = _sniff_delimiter(head)
-    width = max((len(r) for r in csv.reader(head, delimiter=delimiter)), default=0)
+    width = max((len(r) for r in _head_rows(head, delimiter)), default=0)
     records = [(number, [cell_text(c) for c in cells])
                for number, cells in _Records(path, text, delimiter, width, MAX_CELL_LINES, None)]
     return Rows(path, None, records, digest, delimiter, notes)
@@ -248,7 +248,7 @@ def _sniff_delimiter(lines: list[str]) -> str:
     """
     best, score = ",", -1
     for delimiter in (",", ";", "\t"):
-        rows = list(csv.reader(lines, delimiter=delimiter))
+        rows = _head_rows(lines, delimiter)
         filled = sum(1 for r in rows if sum(1 for c in r if c.strip()) > 1)
         if filled > score:
             best, score = delimiter, filled
@@ -311,7 +311,7 @@ class _Source:
         # semicolon files carry decimal commas, so counting commas would mislead.
         best = None
         for delimiter in (";", ",", "\t"):
-            rows = [[cell_text(c) for c in r] for r in csv.reader(head_lines, delimiter=delimiter)]
+            rows = [[cell_text(c) for c in r] for r in _head_rows(head_lines, delimiter)]
             idx = _find_header(rows, is_header)
             if idx is not None and (best is None or len(_trim(rows[idx])) > len(best[2])):
                 best = (delimiter, idx, _trim(rows[idx]), rows[:idx])
@@ -326,7 +326,7 @@ class _Source:
 
     def records(self) -> _Records:
         return _Records(self.path, self.text, self.delimiter, len(self.header), self.cell_lines,
-                        self.header if self.header else None, self.cell_delimiter_ok)
+                        self.header if self.header else None, self.cell_delimiter_ok, self.header_index + 1)
 
     def data_rows(self):
         """(row number, cells as text) below the header. A CSV row is a record, as a spreadsheet
@@ -374,6 +374,16 @@ class _Source:
                           f"a value '{cells[col]}' stands right of the last header cell",
                           f"at most {len(self.header)} columns as in the header row {self.header_index + 1}",
                           "Give the column a header or delete the value.")
+
+
+def _head_rows(lines: list[str], delimiter: str) -> list[list[str]]:
+    """The head lines parsed under `delimiter`, to find the delimiter and header. No size limit
+    here: the records themselves are checked, with their location, by `_Records`."""
+    previous = csv.field_size_limit(2**31 - 1)
+    try:
+        return list(csv.reader(lines, delimiter=delimiter))
+    finally:
+        csv.field_size_limit(previous)
 
 
 def _head_lines(text: str) -> list[str]:
@@ -500,9 +510,10 @@ class _Records:
     """
 
     def __init__(self, path: Path, text: str, delimiter: str, width: int, cell_lines: int,
-                 header: list[str] | None, delimiter_ok: bool = True):
+                 header: list[str] | None, delimiter_ok: bool = True, header_row: int = 0):
         self.path, self.text, self.delimiter, self.width = path, text, delimiter, width
         self.cell_lines, self.header, self.delimiter_ok = cell_lines, header, delimiter_ok
+        self.header_row = header_row  # rows after it are named by the header's column names
 
     def __iter__(self):
         previous = csv.field_size_limit(MAX_CELL_CHARS)
@@ -549,8 +560,8 @@ class _Records:
             widths = [len(cells) for _, cells in self]  # raises the located error, if there is one
         return len(widths), max(widths, default=0)
 
-    def _column(self, index: int) -> str:
-        if self.header and index < len(self.header) and self.header[index]:
+    def _column(self, index: int, number: int) -> str:
+        if number > self.header_row and self.header and index < len(self.header) and self.header[index]:
             return self.header[index]
         return f"#{index + 1}"
 
@@ -566,7 +577,7 @@ class _Records:
                 why = (f" (a cell may span at most {self.cell_lines})" if lines > self.cell_lines
                        else f" and holds the delimiter '{self.delimiter}' on a following line")
                 raise SourceError(
-                    Location(self.path, None, number, self._column(index)),
+                    Location(self.path, None, number, self._column(index, number)),
                     f"a quoted cell starting in this row (line {start} of the file) runs over {lines} lines to "
                     f"line {end}{why}: a stray quote (\") joins the rows below into one cell",
                     f"quotes only around a whole cell; a line break inside a cell at most {self.cell_lines} lines"
@@ -575,7 +586,7 @@ class _Records:
 
     def _error(self, number: int, start: int, end: int, exc: csv.Error) -> SourceError:
         if "field larger than field limit" in str(exc):
-            column, lines = self._oversized(start)
+            column, lines = self._oversized(start, number)
             swallowed = lines is None or lines > 1
             span = f" runs over {lines} lines to line {start + lines - 1} and" if lines and lines > 1 else ""
             return SourceError(
@@ -588,7 +599,7 @@ class _Records:
         return SourceError(Location(self.path, None, number), f"unreadable CSV in line {end} ({exc})",
                            "comma- or semicolon-separated text", "Re-save the file as CSV.")
 
-    def _oversized(self, start: int) -> tuple[str | None, int | None]:
+    def _oversized(self, start: int, number: int) -> tuple[str | None, int | None]:
         """Column and line span of the oversized record starting at line `start` (error path only)."""
         rest = self.text.split("\n", start - 1)[-1]
         limit = csv.field_size_limit(2**31 - 1)
@@ -596,7 +607,7 @@ class _Records:
             reader = csv.reader(io.StringIO(rest, newline="\n"), delimiter=self.delimiter)
             cells = next(reader)
             longest = max(range(len(cells)), key=lambda i: len(cells[i]))
-            return self._column(longest), reader.line_num
+            return self._column(longest, number), reader.line_num
         except (csv.Error, StopIteration, ValueError):
             return None, None
         finally:

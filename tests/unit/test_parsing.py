@@ -343,3 +343,13 @@ def test_oversized_cell_without_any_quote_is_located_too(tmp_path):
     path.write_text("NPP,Nama\n1,a\n\n2,b", encoding="utf-8")  # a blank line, no final line end
     table = read_frame(path, _is_header, expected="x")
     assert list(table.data.index) == [2, 4] and table.blank_rows == 1
+
+
+@pytest.mark.parametrize("reader", ["grid", "frame", "rows"])
+def test_huge_cell_in_a_title_row_is_located_not_a_crash(tmp_path, reader):
+    """Head rows are parsed without a size limit (to find the header); the record check names it."""
+    path = tmp_path / "a.csv"
+    path.write_text('Judul,"' + "x" * 140_000 + '"\nNPP,Nama\n1,a\n', encoding="utf-8")
+    with pytest.raises(SourceError, match=r"a\.csv, row 1, column '#2': a cell .* longer than 32,767"):
+        {"grid": lambda: read_grid(path, _is_header, expected="x"),
+         "frame": lambda: read_frame(path, _is_header, expected="x"), "rows": lambda: read_rows(path)}[reader]()
