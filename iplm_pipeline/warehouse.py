@@ -79,7 +79,9 @@ def on_disk(path: Path, doing: str, *, only_duckdb: bool = False) -> Iterator[No
     except OSError as exc:
         if only_duckdb:
             raise
-        raise environment_problem(exc, getattr(exc, "filename", None) or path, doing) from exc
+        # A full disk is about where the data went (shutil's error names the copy's source).
+        named = None if environment_code(exc) in ("ENOSPC", "EDQUOT", "EFBIG", "EIO") else exc.filename
+        raise environment_problem(exc, named or path, doing) from exc
     except duckdb.Error as exc:
         if isinstance(exc, duckdb.IOException) or environment_code(exc):
             raise environment_problem(exc, path, doing) from exc
@@ -278,7 +280,7 @@ class Warehouse:
                     f"{wal_of(self.published)}: someone opened the published marts read-write and wrote "
                     "without a checkpoint (opening them read-write is not supported). The run starts "
                     "from the published file without those writes, so they are not in the new marts; "
-                    f"publishing moves the WAL aside with the replaced file ({wal_of(self.previous).name}).")
+                    "publishing moves the WAL aside so readers of the new file do not trip over it.")
             # A byte copy needs no DuckDB lock (an analyst may hold the published file, even
             # read-write), and the published file is never modified in place, so it is consistent.
             shutil.copyfile(self.published, partial)
@@ -362,13 +364,13 @@ class Warehouse:
                 else:
                     ready = self._merge(run_id, build, years)
                 _fsync(ready)
-                self._replace_published(run_id, ready, log)
+                self._replace_published(run_id, ready)
             finally:
                 lock.release()
         self.discard(run_id)
         return self.published
 
-    def _replace_published(self, run_id: str, ready: Path, log) -> None:
+    def _replace_published(self, run_id: str, ready: Path) -> None:
         """Rename `ready` over the published file, the replaced file (and its WAL) becoming previous.
 
         A WAL belongs to the file beside it. The order keeps every name readable at every step:
@@ -376,6 +378,7 @@ class Warehouse:
         follows it (the published name briefly without its WAL reads as of its last checkpoint),
         then the new file takes the published name with no WAL beside it.
         """
+        log = progress_log.warning  # on the terminal even with -q: a WAL means someone wrote by hand
         wal, previous_wal = wal_of(self.published), wal_of(self.previous)
         if not self.published.exists():
             if wal.exists():  # a WAL without its file: nothing can replay it
@@ -496,8 +499,8 @@ def open_marts(marts_dir: Path, *, sandboxed: bool = False) -> duckdb.DuckDBPyCo
         if "Could not set lock" in text:
             holder = text.split("Conflicting lock is held in", 1)[-1].split(". See also")[0].strip()
             raise EnvironmentProblem(
-                path, f"another process holds the marts read-write ({holder}), and DuckDB lets no "
-                      "reader in while a writer holds a file",
+                path, f"another process holds the marts read-write, and DuckDB lets no reader in "
+                      f"while a writer holds a file (held by {holder})",
                 "Opening the marts read-write is not supported: close that session (or end that "
                 "process). The next `iplm run` publishes a new file that readers can open anyway.") from exc
         if "WAL" not in text or not wal_of(path).exists():
