@@ -436,7 +436,7 @@ def _unexpected(exc: Exception) -> int:
 
     if isinstance(exc, OSError) or (isinstance(exc, duckdb.Error) and (
             isinstance(exc, duckdb.IOException) or environment_code(exc))):
-        path = getattr(exc, "filename", None) or "iplm"
+        path = getattr(exc, "filename", None) or "(a file iplm was using)"
         print(f"iplm: {environment_problem(exc, path, 'working on it')}", file=sys.stderr)
         return EXIT_ENVIRONMENT
     traceback.print_exc()

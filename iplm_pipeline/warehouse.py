@@ -84,7 +84,9 @@ def on_disk(path: Path, doing: str, *, only_duckdb: bool = False) -> Iterator[No
         raise environment_problem(exc, named or path, doing) from exc
     except duckdb.Error as exc:
         if isinstance(exc, duckdb.IOException) or environment_code(exc):
-            raise environment_problem(exc, path, doing) from exc
+            # DuckDB names the file it failed on in quotes (it may be a raw file it was reading).
+            quoted = re.search(r'"(/[^"]+)"', str(exc))
+            raise environment_problem(exc, quoted.group(1) if quoted else path, doing) from exc
         raise
 
 
