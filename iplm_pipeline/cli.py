@@ -237,7 +237,8 @@ def cmd_query(args: argparse.Namespace) -> int:
     from iplm_pipeline.warehouse import open_marts
 
     out = Path(args.out) if args.out else None
-    fmt = args.format or (out.suffix.lstrip(".").lower() if out and out.suffix else "table")
+    suffix = out.suffix.lstrip(".").lower() if out else ""
+    fmt = args.format or {"": "table", "txt": "table"}.get(suffix, suffix)
     if fmt not in QUERY_FORMATS:
         raise IplmError(f"--out {out}: cannot tell the format from '{out.suffix}'; "
                         f"pass --format {'|'.join(QUERY_FORMATS)}.")
