@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
-import json
 import logging
 import os
 import sys
@@ -25,7 +24,6 @@ from iplm_pipeline import config
 from iplm_pipeline.errors import EnvironmentProblem, IplmError, environment_code, environment_problem
 
 EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_ENVIRONMENT, EXIT_BUG, EXIT_INTERRUPTED = 1, 2, 3, 70, 130
-QUERY_REFUSED = "iplm query only reads the marts; use `iplm export` to write files"
 
 EXAMPLE_QUERY = ("SELECT regency_name, iplm, category FROM iplm_regency "
                  "WHERE year = {year} ORDER BY iplm DESC LIMIT 5")
@@ -225,15 +223,12 @@ def cmd_years(args: argparse.Namespace) -> int:
     return 0
 
 
-QUERY_FORMATS = ("table", "csv", "json", "parquet")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def cmd_query(args: argparse.Namespace) -> int:
     """Run SQL on the published marts, read-only and sandboxed: DuckDB's external access is off,
     so the SQL cannot read, write or attach any other file; results are written by Python."""
     import duckdb
 
+    from iplm_pipeline.query import QUERY_FORMATS, query_error, write_result
     from iplm_pipeline.warehouse import open_marts
 
     out = Path(args.out) if args.out else None
@@ -255,100 +250,14 @@ def cmd_query(args: argparse.Namespace) -> int:
                 return 0
             table = rel.to_arrow_table()
         except duckdb.Error as exc:
-            raise _query_error(exc) from exc
+            raise query_error(exc) from exc
     finally:
         con.close()
-    _write_result(table, fmt, out)
+    write_result(table, fmt, out)
     if out is not None:
         print(f"Wrote {table.num_rows} row(s) × {table.num_columns} column(s) to {out} ({fmt}).",
               file=sys.stderr)
     return 0
-
-
-def _query_error(exc: Exception) -> IplmError:
-    import duckdb
-
-    text = str(exc).strip()
-    first = text.splitlines()[0] if text else type(exc).__name__
-    if (isinstance(exc, duckdb.PermissionException) or "read-only mode" in text
-            or "external access" in text or "configuration has been locked" in text
-            or "Loading external extensions" in text):
-        return IplmError(f"{QUERY_REFUSED}. (DuckDB: {first})")
-    return IplmError(f"the query failed: {text}")
-
-
-def _csv_cell(value):
-    """Nested values as JSON; text a spreadsheet would run as a formula (=, +, -, @, tab, CR
-    first) gets a leading apostrophe, so opening the CSV in Excel never executes a cell."""
-    if hasattr(value, "tolist"):  # a list column arrives as a numpy array
-        value = value.tolist()
-    if isinstance(value, (list, dict)):
-        value = json.dumps(value, default=_json_default, ensure_ascii=False)
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _json_default(value):
-    import decimal
-
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
-def _json_clean(value):
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, list):
-        return [_json_clean(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _json_clean(v) for k, v in value.items()}
-    return value
-
-
-def _write_result(table, fmt: str, out: Path | None) -> None:
-    """Write an Arrow table as `fmt` to `out` (atomically) or stdout; never truncated."""
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        def write(target: Path) -> None:
-            pq.write_table(table, target)
-    else:
-        if fmt == "csv":
-            frame = table.to_pandas()
-            for column in frame.columns:
-                if frame[column].dtype == object or str(frame[column].dtype).startswith("str"):
-                    frame[column] = frame[column].map(_csv_cell)
-            text = frame.to_csv(index=False)
-        elif fmt == "json":  # one array of records; DECIMAL as numbers, dates as ISO text
-            text = json.dumps(_json_clean(table.to_pylist()), default=_json_default, ensure_ascii=False) + "\n"
-        else:
-            text = table.to_pandas().to_string(index=False) + "\n"
-        if out is None:
-            sys.stdout.write(text)
-            return
-
-        def write(target: Path) -> None:
-            target.write_text(text, encoding="utf-8")
-    partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
-    try:
-        with _writing(out):
-            write(partial)
-            os.replace(partial, out)
-    finally:
-        with contextlib.suppress(OSError):
-            partial.unlink(missing_ok=True)
-
-
-@contextlib.contextmanager
-def _writing(out: Path):
-    try:
-        yield
-    except OSError as exc:
-        raise environment_problem(exc, out, "writing the query result", after=" The marts are unchanged.",
-                                  todo="Choose an --out path in a folder that exists and that you can write, "
-                                       "on a disk with room.") from exc
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -393,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("query", help="run a read-only SQL query on the published marts")
     p.add_argument("sql")
     p.add_argument("--max-rows", type=int, default=40, help="rows shown by --format table on the terminal")
-    p.add_argument("--format", choices=QUERY_FORMATS,
+    p.add_argument("--format", choices=("table", "csv", "json", "parquet"),
                    help="table (default, on the terminal), csv, json (records), parquet (needs --out)")
     p.add_argument("--out", metavar="FILE",
                    help="write the whole result to FILE (format from --format or the extension)")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import errno
 import io
+import sys
 
 import duckdb
 import pytest
 
 from iplm_pipeline import cli
 from iplm_pipeline.errors import EnvironmentProblem, environment_code, environment_problem
+from iplm_pipeline.query import QUERY_REFUSED, _csv_cell, query_error, write_result
 
 
 @pytest.mark.parametrize("exc, code", [
@@ -63,9 +65,9 @@ def test_a_bug_is_exit_70_with_its_traceback(monkeypatch, capsys):
 
 
 def test_query_errors_refused_vs_failed():
-    refused = cli._query_error(duckdb.PermissionException("Permission Error: Cannot access file \"/etc/passwd\""))
-    assert str(refused).startswith(cli.QUERY_REFUSED)
-    failed = cli._query_error(duckdb.ParserException("Parser Error: syntax error at or near \"SELEC\""))
+    refused = query_error(duckdb.PermissionException("Permission Error: Cannot access file \"/etc/passwd\""))
+    assert str(refused).startswith(QUERY_REFUSED)
+    failed = query_error(duckdb.ParserException("Parser Error: syntax error at or near \"SELEC\""))
     assert str(failed) == 'the query failed: Parser Error: syntax error at or near "SELEC"'
 
 
@@ -74,12 +76,12 @@ def test_query_errors_refused_vs_failed():
     ("\tx", "'\tx"), ("\rx", "'\rx"), ("Kab. Sabu Raijua", "Kab. Sabu Raijua"), (45.52, 45.52), (None, None),
 ])
 def test_csv_cells_that_a_spreadsheet_would_run_get_an_apostrophe(value, shown):
-    assert cli._csv_cell(value) == shown
+    assert _csv_cell(value) == shown
 
 
 def test_csv_result_to_stdout_is_neutralised(monkeypatch):
     table = duckdb.sql("SELECT '=cmd|'' /C calc''!A0' AS evil, 1.5 AS x").to_arrow_table()
     out = io.StringIO()
-    monkeypatch.setattr(cli.sys, "stdout", out)
-    cli._write_result(table, "csv", None)
+    monkeypatch.setattr(sys, "stdout", out)
+    write_result(table, "csv", None)
     assert out.getvalue().splitlines() == ["evil,x", "'=cmd|' /C calc'!A0,1.5"]
