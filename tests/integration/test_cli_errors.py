@@ -126,6 +126,8 @@ def test_marts_dir_below_a_file(ws, tmp_path):
 
 def test_marts_dir_that_cannot_be_created(ws):
     # sysfs refuses new folders even to root, so this holds in CI too.
+    if not os.path.ismount("/sys"):
+        pytest.skip("/sys is not mounted here")
     raw, _ = ws
     done = iplm(raw, Path("/sys/iplm-marts"), "run", "--year", "2024", "-q")
     assert done.returncode == 3, done.stderr
