@@ -150,6 +150,11 @@ def test_code_and_name_disagreeing_is_refused(tmp_path):
     assert "the row's code says Kabupaten Aceh Barat (11.05, BPS 1107)" in text
     grid = [OPEN_HEADER, open_row(1, "Aceh", "12", "Kab. Aceh Barat", "11.05")]
     assert "the codes disagree" in refused(write_rows(tmp_path / "u.csv", grid), 2023)
+    grid = [OPEN_HEADER, open_row(1, "Sumatera Utara", "11", "Kab. Aceh Barat", "11.05")]
+    assert "the name 'Sumatera Utara' is Provinsi Sumatera Utara" in refused(write_rows(tmp_path / "v.csv", grid), 2023)
+    grid = [OPEN_HEADER, open_row(1, "Sumatera Utara", "", "Kab. Aceh Barat", "11.05")]
+    assert "Kabupaten Aceh Barat (11.05) is not in Provinsi Sumatera Utara" in refused(
+        write_rows(tmp_path / "w.csv", grid), 2023)
 
 
 def test_text_that_is_no_code_is_ignored_with_a_note(tmp_path):
@@ -181,12 +186,14 @@ def test_names_with_a_line_break_and_variant_spellings(tmp_path):
             open_row(1, "Nusa Tenggara\nTimur", "53", "Kab. Sabu Raijua", "53.20"),
             open_row(2, "Kep Riau", "21", "Kota Batam", "21.71"),
             open_row(3, "Kepulauan Riau", "21", "", ""),
-            open_row(4, "Nusa Tenggara\nTimur", "53", "", "")]
+            open_row(4, "Nusa Tenggara\nTimur", "53", "", ""),
+            open_row(5, "Nasional", "", "", "", category="Sedang")]
     path = write_rows(tmp_path / "t.xlsx", grid)  # a line break inside a cell, as the portal's sheet has it
     rows = inspect_published(path, 2023)["rows"]
     assert [(r["level"], r["bps_code"], r["area_text"]) for r in rows] == [
         ("regency", "5320", "Kab. Sabu Raijua"), ("regency", "2171", "Kota Batam"),
-        ("province", "21", "Kepulauan Riau"), ("province", "53", "Nusa Tenggara Timur")]
+        ("province", "21", "Kepulauan Riau"), ("province", "53", "Nusa Tenggara Timur"),
+        ("national", "00", "Nasional")]
 
 
 def test_native_xlsx_numbers_keep_their_precision(tmp_path):

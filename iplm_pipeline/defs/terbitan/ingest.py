@@ -504,12 +504,18 @@ class _Reader:
                                     code if code is not None and code.level == "province" else coded_province)
             if code is not None and code.level == "province":
                 self.check_code(province, code, province_text, where_p)
+            if coded_province is not None:
+                self.check_code(province, coded_province, province_text, where_p)
         same = bool(regency_text) and province is not None and province in [
             r for r in self.regions.candidates(regency_text, level="province", source="terbitan")]
         if not regency_text or (same and (code is None or code.level == "province")):
             return "province", self.check_code(province, code, province_text, where_p), province_text
-        region = self.resolve(regency_text, where_r, "regency", province, code)
-        return "regency", self.check_code(region, code, regency_text, where_r), regency_text
+        region = self.check_code(self.resolve(regency_text, where_r, "regency", province, code), code,
+                                 regency_text, where_r)
+        if province is not None and not self.regions._in_scope(region, province):
+            raise RegionError(where_r, f"{region.name} ({region.kemendagri_code}) is not in {province.name}, "
+                              f"the row's province '{province_text}'", "a kabupaten/kota of the row's province")
+        return "regency", region, regency_text
 
     def check_code(self, region: Region, code: Region | None, text: str, where: Location) -> Region:
         if code is not None and code != region:
@@ -668,7 +674,8 @@ def load_published_year(raw: Path, year: int, regions: RegionLookup,
         "rows_skipped": t.blank_rows} for t in tables])
     rows, applied = apply_corrections(rows, corrections, "terbitan", year, area_column="bps_code")
     for c in applied.itertuples():
-        # A corrected value has no printed precision: the reconciliation falls back to the layout's.
-        rows.loc[rows["bps_code"].astype(str) == c.area, f"{c.field}_decimals"] = None
+        # A corrected value has no printed precision: the reconciliation falls back to the report's.
+        if c.field in MEASURES:
+            rows.loc[rows["bps_code"].astype(str) == c.area, f"{c.field}_decimals"] = None
     return PublishedYear(rows.assign(year=year), quarantine.assign(year=year), ledger, applied.assign(year=year),
                          {t.source_file: t.notes for t in tables if t.notes})
