@@ -152,3 +152,20 @@ def test_corrections_apply_and_a_stale_one_fails_loudly(dirs, capsys):
     assert main(["run", "--year", "2024", "-q"]) == 2
     err = capsys.readouterr().err
     assert "corrections.csv line 2" in err and "the source now says 100000.0, not the original 99000.0" in err
+
+
+def test_iplm_only_table_reconciles_on_iplm_and_category_alone(dirs):
+    raw, marts = dirs
+    write_uniform_diy(raw)
+    write_rows(raw / "terbitan" / "2024" / "satu_data_diy.csv", [
+        ["kode_provinsi_kabupaten_kota", "nama_provinsi_kabupaten_kota", "iplm", "satuan", "kategori", "tahun"],
+        ["3400", "Provinsi DI Yogyakarta", "49.24", "Poin", "Rendah", "2024"],
+        ["3401", "Kabupaten Kulon Progo", "49.24", "Poin", "Sedang", "2024"]])
+    assert main(["run", "--year", "2024", "-q"]) == 0
+    # No UPLM rows (and so no missing_published noise) for areas the table publishes the IPLM of.
+    assert statuses(marts, "regency", "3401") == {"iplm": "match"}
+    assert statuses(marts, "province", "34") == {"iplm": "match"}
+    assert set(statuses(marts, "regency", "3402").values()) == {"missing_published"}  # not in the table
+    assert statuses(marts, "source", "3401") == {"published_self:category": "mismatch"}  # 49,24 is Rendah
+    tolerance = query(marts, "SELECT tolerance FROM reconciliation WHERE level = 'regency' AND bps_code = '3401'")
+    assert tolerance == [(pytest.approx(0.005),)]
