@@ -153,8 +153,17 @@ def test_code_and_name_disagreeing_is_refused(tmp_path):
     grid = [OPEN_HEADER, open_row(1, "Sumatera Utara", "11", "Kab. Aceh Barat", "11.05")]
     assert "the name 'Sumatera Utara' is Provinsi Sumatera Utara" in refused(write_rows(tmp_path / "v.csv", grid), 2023)
     grid = [OPEN_HEADER, open_row(1, "Sumatera Utara", "", "Kab. Aceh Barat", "11.05")]
-    assert "Kabupaten Aceh Barat (11.05) is not in Provinsi Sumatera Utara" in refused(
+    assert "Kabupaten Aceh Barat (11.05) is not in Provinsi Sumatera Utara, the row's province" in refused(
         write_rows(tmp_path / "w.csv", grid), 2023)
+
+
+def test_a_province_code_alone_scopes_the_regency(tmp_path):
+    grid = [OPEN_HEADER, open_row(1, "Aceh", "11", "Kab. Aceh Barat", ""), open_row(2, "Aceh", "11", "", "")]
+    rows = inspect_published(write_rows(tmp_path / "t.csv", grid), 2023)["rows"]
+    assert [(r["level"], r["bps_code"]) for r in rows] == [("regency", "1107"), ("province", "11")]
+    wrong_level = [SATU_DATA[0], ["5201", "Provinsi Nusa Tenggara Barat", "60.42", "Poin", "Sedang", "2024"]]
+    assert ("the name 'Provinsi Nusa Tenggara Barat' is Provinsi Nusa Tenggara Barat (52, BPS 52) but the row's "
+            "code says Kabupaten Lombok Barat") in refused(write_rows(tmp_path / "u.csv", wrong_level), 2024)
 
 
 def test_text_that_is_no_code_is_ignored_with_a_note(tmp_path):

@@ -417,8 +417,12 @@ class _Reader:
                     systems.add(code.system)
         return systems.pop() if len(systems) == 1 else None
 
-    def codes(self, number: int, cells: list[object]) -> tuple[Region | str | None, Region | None, bool]:
-        """(the area the codes name: a Region, 'national' or None; the province code's region; ok)."""
+    def codes(self, number: int, cells: list[object]) -> tuple[Region | str | None, Region | None]:
+        """(the area the row's own code names: a Region, 'national' or None; the province code's region).
+
+        The area's code is the regency or combined code column (`Kodkabkot`, `kode_provinsi_kabupaten_kota`);
+        a province code (`Kodprov`) only says the province. Raises _Skip after a located error.
+        """
         found: dict[str, Region | str] = {}
         for f in CODE_FIELDS:
             if f not in self.col or (code := parse_code(cells[self.col[f]])) is None:
@@ -430,15 +434,16 @@ class _Reader:
                 continue
             found[f] = region
         province = found.get("province_code")
-        area = found.get("regency_code") or found.get("area_code") or province
-        if isinstance(province, Region) and isinstance(area, Region) and area != province and (
-                area.level != "regency" or area.province_kemendagri_code != province.kemendagri_code):
+        province = province if isinstance(province, Region) else None
+        area = found.get("regency_code") or found.get("area_code")
+        if province is not None and isinstance(area, Region) and area != province and (
+                area.level != "regency" or not self.regions._in_scope(area, province)):
             self.errors.append(SourceError(
                 self.where(number, self.col["regency_code"] if "regency_code" in self.col else self.col["area_code"]),
                 f"the codes disagree: {area.name} ({area.kemendagri_code}, BPS {area.bps_code}) is not in "
                 f"{province.name} ({province.kemendagri_code})", "a regency code inside the province code"))
-            return None, None, False
-        return area, province if isinstance(province, Region) else None, True
+            raise _Skip
+        return area, province
 
     def _candidates(self, text: str, level: str, province: Region | None) -> list[Region]:
         found = self.regions.candidates(text, level=level, province=province, source="terbitan")
@@ -456,19 +461,17 @@ class _Reader:
             wider = self._candidates(text, level, None)
             if code in found or code in wider:
                 return code
-            if len(found) == 1:
-                return found[0]
-            if len(wider) == 1:
-                return wider[0]
+            for candidates in (found, wider, self._candidates(text, "province" if level == "regency"
+                                                                else "regency", None)):
+                if len(candidates) == 1:
+                    return candidates[0]
         elif len(found) == 1:
             return found[0]
         return self.regions.resolve(text, where=where, level=level, province=province)  # raises
 
     def area(self, number: int, cells: list[object], scope: Region | None) -> tuple[str, Region | None, str]:
         """(level, region or None for the nation, area text) of one row; RegionError when it cannot be told."""
-        coded, coded_province, ok = self.codes(number, cells)
-        if not ok:
-            raise _Skip
+        coded, coded_province = self.codes(number, cells)
         code = coded if isinstance(coded, Region) else None
         if "area" in self.col:
             text = _text(cells[self.col["area"]])
@@ -476,20 +479,22 @@ class _Reader:
             if text.casefold() in _NATIONAL or coded == "national":
                 self.check_national(text, coded, where)
                 return "national", None, text
-            province_scope = coded_province or scope
-            if code is not None and code.level == "regency":
-                province_scope = self.regions.by_kemendagri[code.province_kemendagri_code]
-            as_province = [r for r in self.regions.candidates(text, level="province", source="terbitan")
-                           if r.level == "province"]
-            as_regency = province_scope is not None and [
-                r for r in self.regions.candidates(text, level="regency", province=province_scope)
-                if r.level == "regency"]
-            # The code says the level; without one, a province name is a province unless a regency of
-            # the province above bears it ('Gorontalo' under Provinsi Gorontalo is the kabupaten).
-            guess_free = "province" if as_province and not as_regency else "regency"
-            level = code.level if code is not None else guess_free
-            region = self.resolve(text, where, level, province_scope if level == "regency" else None, code)
-            return level, self.check_code(region, code, text, where), text
+            if code is not None:
+                level = code.level  # the code says the level
+                province_scope = (self.regions.by_kemendagri[code.province_kemendagri_code]
+                                  if level == "regency" else None)
+            else:
+                # A province name is a province unless a regency of the province above bears it
+                # ('Gorontalo' under Provinsi Gorontalo is the kabupaten).
+                province_scope = coded_province or scope
+                as_province = self._candidates(text, "province", None)
+                as_regency = province_scope is not None and self._candidates(text, "regency", province_scope)
+                level = "province" if as_province and not as_regency else "regency"
+            region = self.check_code(self.resolve(text, where, level, province_scope if level == "regency" else None,
+                                                  code), code, text, where)
+            if coded_province is not None:
+                self.check_province(region, coded_province, text, where)
+            return level, region, text
         province_text = _text(cells[self.col["province_name"]])
         regency_text = _text(cells[self.col["regency_name"]])
         where_p = self.where(number, self.col["province_name"])
@@ -498,24 +503,28 @@ class _Reader:
                                    and regency_text.casefold() in _NATIONAL | {""}):
             self.check_national(regency_text or province_text, coded, where_r)
             return "national", None, regency_text or province_text
+        province_code = code if code is not None and code.level == "province" else coded_province
+        regency_code = code if code is not None and code.level == "regency" else None
         province = None
         if province_text:
-            province = self.resolve(province_text, where_p, "province", None,
-                                    code if code is not None and code.level == "province" else coded_province)
-            if code is not None and code.level == "province":
-                self.check_code(province, code, province_text, where_p)
+            province = self.check_code(self.resolve(province_text, where_p, "province", None, province_code),
+                                       province_code, province_text, where_p)
             if coded_province is not None:
                 self.check_code(province, coded_province, province_text, where_p)
-        same = bool(regency_text) and province is not None and province in [
-            r for r in self.regions.candidates(regency_text, level="province", source="terbitan")]
-        if not regency_text or (same and (code is None or code.level == "province")):
-            return "province", self.check_code(province, code, province_text, where_p), province_text
-        region = self.check_code(self.resolve(regency_text, where_r, "regency", province, code), code,
-                                 regency_text, where_r)
-        if province is not None and not self.regions._in_scope(region, province):
-            raise RegionError(where_r, f"{region.name} ({region.kemendagri_code}) is not in {province.name}, "
-                              f"the row's province '{province_text}'", "a kabupaten/kota of the row's province")
+        same = bool(regency_text) and province is not None and province in self._candidates(
+            regency_text, "province", None)
+        if not regency_text or (same and regency_code is None):
+            return "province", province, province_text
+        region = self.check_code(self.resolve(regency_text, where_r, "regency", province, regency_code),
+                                 regency_code, regency_text, where_r)
+        if province is not None:
+            self.check_province(region, province, province_text, where_r)
         return "regency", region, regency_text
+
+    def check_province(self, region: Region, province: Region, text: str, where: Location) -> None:
+        if region != province and not self.regions._in_scope(region, province):
+            raise RegionError(where, f"{region.name} ({region.kemendagri_code}) is not in {province.name}, "
+                              f"the row's province ('{text}' or its code)", "a kabupaten/kota of the row's province")
 
     def check_code(self, region: Region, code: Region | None, text: str, where: Location) -> Region:
         if code is not None and code != region:
@@ -560,7 +569,7 @@ class _Reader:
             except RegionError as exc:
                 self.errors.append(exc)
                 continue
-            except _Skip:
+            except _Skip:  # already reported
                 continue
             if level == "province" and "area" in self.col:
                 scope = region  # the regency names below it are in its scope (report layout)
