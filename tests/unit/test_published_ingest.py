@@ -1,5 +1,6 @@
 """Published tables (SOURCES.md §3): report copies, open-data files, IPLM-only tables."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,7 @@ def test_real_data_go_id_file_every_number_exact():
     assert {(r["level"], r["category"]) for r in table["rows"]} == {("regency", "Sedang")}
     # Unrounded: six decimals everywhere (`1.0` is a printer dropping zeros beside 0.271669).
     assert {d for r in table["rows"] for d in r["decimals"].values()} == {6}
+    assert json.loads(json.dumps(table)) == table  # what `iplm inspect --json` prints
 
 
 def test_real_file_reconciles_with_tolerance_of_its_precision(tmp_path):
@@ -136,6 +138,9 @@ def test_decimal_comma_is_never_read_as_thousands(tmp_path):
     path = tmp_path / "b.csv"
     path.write_text(",".join(PUBLISHED_HEADER) + "\nKab. Alor," + ",".join(only_commas) + "\n")
     assert "stands right of the last header cell" in refused(path)
+    # `0.285` in a file the other columns prove Indonesian is 285 there: the plausibility bound stops it.
+    dotted = write_rows(tmp_path / "c.csv", [PUBLISHED_HEADER, ["Kab. Alor", "0.285", *ROW[1:]]], delimiter=";")
+    assert "UPLM1 '0.285' reads as 285; expected between 0 and 1" in refused(dotted)
 
 
 # --------------------------------------------------------------------------- open-data files
