@@ -156,7 +156,8 @@ def test_reconciliation_names_the_bps_column_the_publisher_used(sabu_raw):
     _, marts = sabu_raw
     assert main(["run", "--year", "2024", "-q"]) == 0
     (computed, status, detail), = query(
-        marts, "SELECT computed, status, detail FROM reconciliation WHERE year = 2024 AND measure = 'bps_year:penduduk'")
+        marts, "SELECT computed, status, detail FROM reconciliation "
+               "WHERE year = 2024 AND measure = 'bps_year:penduduk'")
     assert computed == 2023 and status == "match"
     assert "2022 fits 0 of 4, 2023 fits 4 of 4; the registry takes 2023" in detail
     (population, column), = query(marts, "SELECT population, population_bps_year FROM iplm_regency "
