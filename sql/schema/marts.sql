@@ -43,6 +43,22 @@ CREATE TABLE IF NOT EXISTS methodology_bands (
 );
 COMMENT ON TABLE methodology_bands IS 'One row per (IPLM year, category band): lower <= IPLM < upper.';
 
+CREATE TABLE IF NOT EXISTS iplm_scores (
+    year INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    bps_code VARCHAR NOT NULL,
+    element VARCHAR NOT NULL,
+    element_number INTEGER,
+    element_name VARCHAR,
+    value DOUBLE,
+    actual DOUBLE,
+    standard DOUBLE,
+    method_id VARCHAR NOT NULL,
+    method_status VARCHAR NOT NULL,
+    warning VARCHAR
+);
+COMMENT ON TABLE iplm_scores IS 'One row per (year, level, area, element): every element of the method applied to the year (uplm1 ... uplmN, as many as the method has) with its actual, standard and unrounded value, and the IPLM (element iplm, 2 decimals). iplm_regency, iplm_province and iplm_national are its wide form.';
+
 CREATE TABLE IF NOT EXISTS iplm_regency (
     year INTEGER NOT NULL,
     bps_code VARCHAR NOT NULL,
