@@ -298,6 +298,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
         year = args.year or _year_of_folder(path)
         found = inspect_export(path, year)
+    found = {"file": str(path), "source": args.source, **found}
     if args.json:
         print(json.dumps(found, ensure_ascii=False, indent=1, default=str))
     else:
