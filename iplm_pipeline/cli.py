@@ -137,7 +137,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
                               "GROUP BY ALL ORDER BY ALL", [year]).fetchall()
         if not summary:
             raise IplmError(f"No reconciliation rows for {year} in the marts: run `iplm run --year {year}` first.")
-        mismatches = query_sql(con, "marts/reconcile_report.sql", year=year)
+        mismatches = query_sql(con, "reports/reconcile_report.sql", year=year)
     finally:
         con.close()
     print(f"IPLM {year} reconciliation (rows per level and status):")
