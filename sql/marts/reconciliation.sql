@@ -275,7 +275,10 @@ FROM (
     SELECT w.*, e.self_iplm, e.self_tolerance
     FROM published_wide w
     JOIN (SELECT source_file, row_number,
-                 CASE WHEN count(published) = (SELECT count(*) FROM methodology_applied WHERE year = $year)
+                 -- the elements of the method applied to the year, else of the registered one
+                 CASE WHEN count(published) = coalesce(
+                          nullif((SELECT count(*) FROM methodology_applied WHERE year = $year), 0),
+                          (SELECT count(*) FROM methodology_elements WHERE year = $year))
                       THEN 100 * avg(published) END AS self_iplm,
                  100 * avg(0.5 * pow(10, -coalesce(decimals, 4))) AS uplm_half
           FROM published WHERE measure <> 'iplm' GROUP BY ALL) u USING (source_file, row_number)
