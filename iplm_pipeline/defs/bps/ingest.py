@@ -38,12 +38,14 @@ from iplm_pipeline import numbers
 from iplm_pipeline.corrections import Correction, apply_corrections
 from iplm_pipeline.errors import Location, RegionError, SourceError, SourceErrors
 from iplm_pipeline.ledger import FileRead, SourceYear, ledger_frame, quarantine_frame, raw_values_json, relative_name
+from iplm_pipeline.methodology import BPS_INDICATORS
 from iplm_pipeline.parsing import Rows, list_source_files, read_rows
 from iplm_pipeline.plausibility import check_bps_value
 from iplm_pipeline.regions import REFERENCE_DIR, Region, RegionLookup
 
-INDICATORS = ("penduduk", "desa_kelurahan", "sekolah", "murid", "guru", "perguruan_tinggi",
-              "mahasiswa", "dosen")
+from .schemas import validate_bps_values
+
+INDICATORS = BPS_INDICATORS
 MAX_BLOCK_ROWS = 4
 HEADER_SCAN_ROWS = 40
 _YEAR = re.compile(r"^((?:19|20)\d{2})(?:\.0+)?$")
@@ -708,6 +710,7 @@ def load_bps_year(raw: Path, year: int, columns: dict[str, str], regions: Region
         values.loc[fixed.index, ["value", "value_status"]] = fixed[["value", "value_status"]]
         applied.append(done)
     applied = pd.concat(applied, ignore_index=True) if applied else pd.DataFrame()
+    values = validate_bps_values(values) if len(values) else values
     notes = quarantine_frame(pd.DataFrame([r for t in parsed for r in t.footnotes]))
     tables = pd.DataFrame([{
         "year": year, "indicator": t.indicator, "source_file": t.source_file, "sheet": t.sheet,
