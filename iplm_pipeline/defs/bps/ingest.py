@@ -636,7 +636,7 @@ def read_bps_table(path: Path, indicator: str | None, regions: RegionLookup, sou
         rows_read=rows_read, rows_kept=kept_rows, blank_rows=blank + len(header_again), sha256=rows.sha256,
         conventions=conventions,
         aggregates={b.province.bps_code: b.aggregate.number if b.aggregate else None for b in blocks},
-        notes=notes, read_notes=list(getattr(rows, "notes", None) or []))
+        notes=notes, read_notes=list(rows.read_notes))
 
 
 def _cells_of(rows: Rows, value_rows: list[DataRow], j: int) -> list:
