@@ -5,10 +5,11 @@ import time
 
 import dagster as dg
 
+from iplm_pipeline.catalog import row_count_metadata, rows_per_year, table_spec
 from iplm_pipeline.checks import sql_check
 from iplm_pipeline.methodology import get_method
 from iplm_pipeline.partitions import single_run, year_partitions, yearly_asset
-from iplm_pipeline.resources import IplmResource, report, run_years
+from iplm_pipeline.resources import IplmResource, report
 from iplm_pipeline.warehouse import run_sql
 
 from .checks import score_check_specs, score_checks
@@ -19,15 +20,12 @@ RECONCILIATION_STATUSES = ("match", "mismatch", "missing_published", "missing_co
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec("iplm_regency", group_name="marts", kinds={"duckdb"},
-                     deps=["bps_indicators", "library_registrations"],
-                     description="One row per (year, kabupaten/kota): inputs, unrounded UPLM1-7, IPLM, category."),
-        dg.AssetSpec("iplm_province", group_name="marts", kinds={"duckdb"},
-                     deps=["bps_indicators", "library_registrations"],
-                     description="One row per (year, province): from inputs pooled over its regencies."),
-        dg.AssetSpec("iplm_national", group_name="marts", kinds={"duckdb"},
-                     deps=["bps_indicators", "library_registrations"],
-                     description="One row per year: from inputs pooled over every regency loaded."),
+        table_spec("iplm_regency", group="marts", deps=["bps_indicators", "library_registrations"],
+                   description="One row per (year, kabupaten/kota): inputs, unrounded UPLM1-7, IPLM, category."),
+        table_spec("iplm_province", group="marts", deps=["bps_indicators", "library_registrations"],
+                   description="One row per (year, province): from inputs pooled over its regencies."),
+        table_spec("iplm_national", group="marts", deps=["bps_indicators", "library_registrations"],
+                   description="One row per year: from inputs pooled over every regency loaded."),
     ],
     partitions_def=year_partitions,
     backfill_policy=single_run,
@@ -36,7 +34,7 @@ RECONCILIATION_STATUSES = ("match", "mismatch", "missing_published", "missing_co
     can_subset=False,
 )
 def iplm_scores(context: dg.AssetExecutionContext, iplm: IplmResource):
-    years = run_years(context)
+    years = iplm.years(context)
     with iplm.connect(context) as con:
         for year in years:
             started = time.perf_counter()
@@ -55,8 +53,9 @@ def iplm_scores(context: dg.AssetExecutionContext, iplm: IplmResource):
                             f"national IPLM {national[0] if national else None} "
                             f"({national[1] if national else '-'}) ({time.perf_counter() - started:.1f} s)")
         checks = score_checks(con, SCORE_MARTS, years)
+        rows = {mart: rows_per_year(con, mart, years) for mart in SCORE_MARTS}
     for mart in SCORE_MARTS:
-        yield dg.MaterializeResult(asset_key=mart)
+        yield dg.MaterializeResult(asset_key=mart, metadata=row_count_metadata(rows[mart]))
     yield from checks
 
 
@@ -64,17 +63,18 @@ def sql_mart(name: str, *, deps: list[str], description: str, summarize, check: 
              check_sql: str = "", check_severity=dg.AssetCheckSeverity.WARN):
     """A year-partitioned mart that is one SQL file (`sql/marts/<name>.sql`), with a progress line."""
 
-    @yearly_asset(name=name, group="marts", deps=deps, kinds={"duckdb"}, description=description,
+    @yearly_asset(name=name, group="marts", table=name, deps=deps, kinds={"duckdb"}, description=description,
                   check_specs=[check] if check else None)
     def _mart(context: dg.AssetExecutionContext, iplm: IplmResource) -> dg.MaterializeResult:
-        years = run_years(context)
+        years = iplm.years(context)
         with iplm.connect(context) as con:
             for year in years:
                 run_sql(con, f"marts/{name}.sql", year=year)
                 report(context, f"[{year}] {name}: {summarize(con, year)}")
             results = [sql_check(con, check_sql, check.name, asset_key=name, severity=check_severity,
                                  years=years)] if check else []
-        return dg.MaterializeResult(check_results=results)
+            rows = rows_per_year(con, name, years)
+        return dg.MaterializeResult(metadata=row_count_metadata(rows), check_results=results)
 
     return _mart
 
