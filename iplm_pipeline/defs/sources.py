@@ -57,7 +57,7 @@ def source_asset(name: str, source: str, table: str, description: str, kinds: se
                 rows = rows_per_year(con, table, years)
             ledger = pd.concat(ledgers, ignore_index=True)
             metadata = {**row_count_metadata(rows), "files": dg.MetadataValue.int(len(ledger)),
-                        **{c: dg.MetadataValue.int(int(ledger[c].sum())) for c in LEDGER_COUNTS}}
+                        **{c: dg.MetadataValue.int(int(ledger[c].sum()) if c in ledger else 0) for c in LEDGER_COUNTS}}
             return dg.MaterializeResult(metadata=metadata, check_results=[check])
 
         return _asset
