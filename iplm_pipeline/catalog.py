@@ -9,11 +9,16 @@ is described in one place. Building it takes ~0.2 s, once per process.
 from __future__ import annotations
 
 import functools
+import inspect
 import re
+import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 import duckdb
+
+from iplm_pipeline.config import SQL_DIR
 
 OWNERS = ["team:iplm"]
 DATABASE = "iplm"  # the catalog name DuckDB gives data/marts/iplm.duckdb
@@ -80,11 +85,52 @@ def column_schema(table: str) -> dg.TableSchema:
         for c in tables()[table].columns])
 
 
-def table_metadata(table: str) -> dict:
-    """Definition metadata of the asset that holds `table`: its columns and where it is."""
+def table_metadata(table: str, *code: Path | tuple[Path, int] | object) -> dict:
+    """Definition metadata of the asset that holds `table`: its columns, where it is, its DDL and `code`."""
     schema, _, name = table.rpartition(".")
     return {"dagster/column_schema": column_schema(table),
-            "dagster/table_name": f"{DATABASE}.{schema or 'main'}.{name}"}
+            "dagster/table_name": f"{DATABASE}.{schema or 'main'}.{name}",
+            **code_references(ddl_location(table), *code)}
+
+
+def ddl_location(table: str) -> tuple[Path, int]:
+    """The schema file and line that create `table`."""
+    pattern = re.compile(rf"^CREATE (?:TABLE IF NOT EXISTS|OR REPLACE VIEW) {re.escape(table)} ", re.M)
+    for path in sorted((SQL_DIR / "schema").glob("*.sql")):
+        text = path.read_text(encoding="utf-8")
+        found = pattern.search(text)
+        if found:
+            return path, text.count("\n", 0, found.start()) + 1
+    raise KeyError(f"no CREATE statement for {table} in sql/schema/")
+
+
+def code_references(*code: Path | tuple[Path, int] | object) -> dict:
+    """`dagster/code_references` to files (a SQL file), (file, line) pairs or Python functions.
+
+    Dagster adds the asset's own function (dg.with_source_code_references in definitions.py).
+    """
+    references = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)  # code references are beta in 1.13
+        for item in code:
+            if isinstance(item, tuple):
+                path, line = item
+            elif isinstance(item, Path):
+                path, line = item, 1
+            else:
+                path, line = Path(inspect.getsourcefile(item)), inspect.getsourcelines(item)[1]
+            references.append(dg.LocalFileCodeReference(file_path=str(path), line_number=line,
+                                                        label=_label(path)))
+        return {"dagster/code_references": dg.CodeReferencesMetadataValue(code_references=references)}
+
+
+def _label(path: Path) -> str:
+    from iplm_pipeline.config import PROJECT_ROOT
+
+    try:
+        return path.resolve().relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return path.name
 
 
 def stage_tags(stage: str, **more: str) -> dict[str, str]:
@@ -92,14 +138,15 @@ def stage_tags(stage: str, **more: str) -> dict[str, str]:
     return {"iplm/stage": stage, **{f"iplm/{k}": v for k, v in more.items()}}
 
 
-def table_spec(table: str, *, group: str, deps=(), description: str | None = None) -> dg.AssetSpec:
+def table_spec(table: str, *, group: str, deps=(), description: str | None = None, code=()) -> dg.AssetSpec:
     """The spec of an asset that is one table or view of the marts file (key = table name).
 
-    Without `description`, the table's COMMENT in the DDL is the description.
+    Without `description`, the table's COMMENT in the DDL is the description; `code`: what
+    computes it besides the asset's function (SQL files, see code_references).
     """
     return dg.AssetSpec(table, group_name=group, deps=list(deps), kinds={"duckdb"},
                         description=markdown(description or tables()[table].description),
-                        metadata=table_metadata(table), owners=OWNERS, tags=stage_tags("marts"))
+                        metadata=table_metadata(table, *code), owners=OWNERS, tags=stage_tags("marts"))
 
 
 def rows_per_year(con: duckdb.DuckDBPyConnection, table: str, years: list[int]) -> dict[int, int]:

@@ -16,12 +16,12 @@ warnings.filterwarnings("ignore", message=r"Parameter `backfill_policy`", catego
 
 
 def yearly_asset(*, group: str, description: str, table: str | None = None, tags: dict[str, str] | None = None,
-                 **kwargs):
+                 code=(), **kwargs):
     """`dg.asset` partitioned by IPLM year, a year range running as one run, owned by the team.
 
-    `table`: the marts table the asset writes, whose columns the catalog shows; `tags` default
-    to stage "marts".
+    `table`: the marts table the asset writes, whose columns the catalog shows; `code`: what
+    computes it besides the asset's function (catalog.code_references); `tags` default to stage "marts".
     """
     return dg.asset(group_name=group, partitions_def=year_partitions, backfill_policy=single_run,
-                    description=markdown(description), metadata=table_metadata(table) if table else None,
+                    description=markdown(description), metadata=table_metadata(table, *code) if table else None,
                     owners=OWNERS, tags=tags or stage_tags("marts"), **kwargs)

@@ -39,7 +39,7 @@ def source_asset(name: str, source: str, table: str, description: str, kinds: se
     """
 
     def decorate(load_year: LoadYear) -> dg.AssetsDefinition:
-        @yearly_asset(name=name, group="staging", table=table, description=description, kinds=kinds,
+        @yearly_asset(name=name, group="staging", table=table, code=[load_year], description=description, kinds=kinds,
                       tags=stage_tags("staging", source=source), check_specs=[rows_accounted_spec(name)])
         def _asset(context: dg.AssetExecutionContext, iplm: IplmResource) -> dg.MaterializeResult:
             years = iplm.years(context)

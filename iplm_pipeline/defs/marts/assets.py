@@ -7,6 +7,7 @@ import dagster as dg
 
 from iplm_pipeline.catalog import row_count_metadata, rows_per_year, table_spec
 from iplm_pipeline.checks import sql_check
+from iplm_pipeline.config import SQL_DIR
 from iplm_pipeline.methodology import get_method
 from iplm_pipeline.partitions import single_run, year_partitions, yearly_asset
 from iplm_pipeline.resources import IplmResource, report
@@ -15,16 +16,20 @@ from iplm_pipeline.warehouse import run_sql
 from .checks import score_check_specs, score_checks
 
 SCORE_MARTS = ("iplm_regency", "iplm_province", "iplm_national")
+SCORE_SQL = [SQL_DIR / "marts" / "area_inputs.sql", SQL_DIR / "marts" / "area_scores.sql"]
 RECONCILIATION_STATUSES = ("match", "mismatch", "missing_published", "missing_computed")
 
 
 @dg.multi_asset(
     specs=[
         table_spec("iplm_regency", group="marts", deps=["bps_indicators", "library_registrations"],
+                   code=[*SCORE_SQL, SQL_DIR / "marts" / "iplm_regency.sql"],
                    description="One row per (year, kabupaten/kota): inputs, unrounded UPLM1-7, IPLM, category."),
         table_spec("iplm_province", group="marts", deps=["bps_indicators", "library_registrations"],
+                   code=[*SCORE_SQL, SQL_DIR / "marts" / "iplm_province.sql"],
                    description="One row per (year, province): from inputs pooled over its regencies."),
         table_spec("iplm_national", group="marts", deps=["bps_indicators", "library_registrations"],
+                   code=[*SCORE_SQL, SQL_DIR / "marts" / "iplm_national.sql"],
                    description="One row per year: from inputs pooled over every regency loaded."),
     ],
     partitions_def=year_partitions,
@@ -63,7 +68,8 @@ def sql_mart(name: str, *, deps: list[str], description: str, summarize, check: 
              check_sql: str = "", check_severity=dg.AssetCheckSeverity.WARN):
     """A year-partitioned mart that is one SQL file (`sql/marts/<name>.sql`), with a progress line."""
 
-    @yearly_asset(name=name, group="marts", table=name, deps=deps, kinds={"duckdb"}, description=description,
+    @yearly_asset(name=name, group="marts", table=name, code=[SQL_DIR / "marts" / f"{name}.sql"], deps=deps,
+                  kinds={"duckdb"}, description=description,
                   check_specs=[check] if check else None)
     def _mart(context: dg.AssetExecutionContext, iplm: IplmResource) -> dg.MaterializeResult:
         years = iplm.years(context)

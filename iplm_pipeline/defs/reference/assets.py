@@ -4,13 +4,19 @@ the region registry (reference/regions.csv) and the methods (reference/methodolo
 import dagster as dg
 
 from iplm_pipeline.catalog import row_count_metadata, rows_per_year, table_spec
+from iplm_pipeline.config import PROJECT_ROOT
 from iplm_pipeline.partitions import single_run, year_partitions
 from iplm_pipeline.resources import IplmResource, report
 from iplm_pipeline.warehouse import REFERENCE_TABLES, write_reference_tables
 
+REFERENCE = PROJECT_ROOT / "iplm_pipeline" / "reference"
+REFERENCE_FILES = {"regions": REFERENCE / "regions.csv", "methodology": REFERENCE / "methodology.toml",
+                   "methodology_elements": REFERENCE / "methodology.toml",
+                   "methodology_bands": REFERENCE / "methodology.toml"}
+
 
 @dg.multi_asset(
-    specs=[table_spec(table, group="reference") for table in REFERENCE_TABLES],
+    specs=[table_spec(table, group="reference", code=[REFERENCE_FILES[table]]) for table in REFERENCE_TABLES],
     # Partitioned like the rest so that every run (one year or a range) can select all assets.
     partitions_def=year_partitions,
     backfill_policy=single_run,
