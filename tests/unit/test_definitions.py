@@ -154,3 +154,21 @@ def test_assets_have_owner_code_reference_and_renderable_description():
 def test_markdown_keeps_placeholders_visible():
     assert catalog.markdown("bps_aggregate:<indicator> and `data/raw/<year>/`") == \
         "bps_aggregate:`<indicator>` and `data/raw/<year>/`"
+
+
+def test_row_counts_of_a_range_are_plottable_per_year():
+    one = catalog.row_count_metadata({2024: 27})
+    assert one == {"dagster/row_count": dg.MetadataValue.int(27)}
+    several = catalog.row_count_metadata({2023: 20, 2024: 27})
+    assert several["dagster/row_count"] == dg.MetadataValue.int(47)
+    assert several["rows_2023"] == dg.MetadataValue.float(20.0) and several["rows_2024"] == dg.MetadataValue.float(27.0)
+
+
+def test_a_new_folder_under_defs_needs_no_central_list():
+    import inspect
+
+    import iplm_pipeline.definitions as definitions
+
+    source = inspect.getsource(definitions)
+    assert "load_from_defs_folder" in source and "import iplm_pipeline.defs" not in source
+    assert "from iplm_pipeline.defs" not in source
