@@ -152,7 +152,10 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     years = list(range(args.from_year, args.to_year + 1))
     code = materialise(years, raw=args.raw, marts=args.marts)
     if code == 0:
-        print(_where_to_look(years[-1], args.marts))
+        from iplm_pipeline.resources import has_library_exports
+
+        computed = [year for year in years if has_library_exports(args.raw, year)] or years  # others skipped
+        print(_where_to_look(computed[-1], args.marts))
     return code
 
 

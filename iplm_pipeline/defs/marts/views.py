@@ -22,7 +22,7 @@ VIEWS = {
 )
 def mart_views(context: dg.AssetExecutionContext, iplm: IplmResource):
     years = iplm.years(context)
-    views = [key.path[-1] for key in context.selected_asset_keys]
+    views = [view for view in VIEWS if dg.AssetKey(view) in context.selected_asset_keys]
     with iplm.connect(context) as con:
         rows = {view: rows_per_year(con, view, years) for view in views}
     for year in years:
