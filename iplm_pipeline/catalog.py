@@ -156,13 +156,16 @@ def rows_per_year(con: duckdb.DuckDBPyConnection, table: str, years: list[int]) 
     return {year: found.get(year, 0) for year in years}
 
 
-def row_count_metadata(counts: dict[int, int]) -> dict:
+def row_count_metadata(counts: dict[int, int], skipped: list[int] = ()) -> dict:
     """`dagster/row_count` of the run's years; with several years also `rows_<year>` to plot.
 
     Dagster copies a range run's metadata onto the materialisation of every year in the range,
-    so the per-year numbers are what tells the years apart there.
+    so the per-year numbers are what tells the years apart there, and `skipped_years` says which
+    years of the range were not computed (no library exports; their rows are unchanged).
     """
     metadata: dict = {"dagster/row_count": dg.MetadataValue.int(sum(counts.values()))}
     if len(counts) > 1:
         metadata.update({f"rows_{year}": dg.MetadataValue.float(float(n)) for year, n in sorted(counts.items())})
+    if skipped:
+        metadata["skipped_years"] = dg.MetadataValue.text(", ".join(map(str, skipped)))
     return metadata

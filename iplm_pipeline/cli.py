@@ -149,14 +149,39 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_backfill(args: argparse.Namespace) -> int:
     if args.to_year < args.from_year:
         raise IplmError(f"--to {args.to_year} is before --from {args.from_year}.")
-    years = list(range(args.from_year, args.to_year + 1))
-    code = materialise(years, raw=args.raw, marts=args.marts)
-    if code == 0:
-        from iplm_pipeline.resources import has_library_exports
+    from iplm_pipeline.methodology import load_registry
+    from iplm_pipeline.resources import has_library_exports, library_folder
 
-        computed = [year for year in years if has_library_exports(args.raw, year)] or years  # others skipped
-        print(_where_to_look(computed[-1], args.marts))
-    return code
+    years = list(range(args.from_year, args.to_year + 1))
+    for year in years:  # unknown year: a clear MethodologyError before anything runs
+        load_registry().get(year)
+    present = [year for year in years if has_library_exports(args.raw, year)]
+    if not present:  # nothing to skip to: the run fails with the located error of the first year
+        return materialise(years, raw=args.raw, marts=args.marts)
+    # Dagster records a range run's materialisations for every year of the range, so a year
+    # without exports is left out of the runs (not just skipped inside one): one run per
+    # stretch of consecutive years that have their exports.
+    progress = logging.getLogger("iplm.progress")
+    for year in years:
+        if year not in present:
+            progress.info(f"[{year}] skipped: no library exports in {library_folder(args.raw, year)}; "
+                          f"its published rows are kept, the other years go on")
+    for stretch in _consecutive(present):
+        code = materialise(stretch, raw=args.raw, marts=args.marts)
+        if code:
+            return code
+    print(_where_to_look(present[-1], args.marts))
+    return 0
+
+
+def _consecutive(years: list[int]) -> list[list[int]]:
+    stretches: list[list[int]] = []
+    for year in years:
+        if stretches and stretches[-1][-1] == year - 1:
+            stretches[-1].append(year)
+        else:
+            stretches.append([year])
+    return stretches
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:

@@ -74,6 +74,11 @@ def run_years(context: dg.AssetExecutionContext) -> list[int]:
     return sorted(int(k) for k in context.partition_keys)
 
 
+def skipped_years(context: dg.AssetExecutionContext, years: list[int]) -> list[int]:
+    """The years of this run's range that it does not compute (`IplmResource.years`)."""
+    return [year for year in run_years(context) if year not in years]
+
+
 def report(context: dg.AssetExecutionContext, message: str) -> None:
     """A progress line: in the Dagster UI (run log) and on the `iplm` CLI's terminal."""
     context.log.info(message)

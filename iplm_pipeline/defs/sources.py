@@ -12,7 +12,7 @@ from iplm_pipeline.catalog import row_count_metadata, rows_per_year, stage_tags
 from iplm_pipeline.checks import rows_accounted_spec, sql_check
 from iplm_pipeline.corrections import Correction, load_corrections
 from iplm_pipeline.partitions import yearly_asset
-from iplm_pipeline.resources import IplmResource, report
+from iplm_pipeline.resources import IplmResource, report, skipped_years
 from iplm_pipeline.warehouse import write_source_year
 
 
@@ -56,7 +56,8 @@ def source_asset(name: str, source: str, table: str, description: str, kinds: se
                                   source=source, years=years)
                 rows = rows_per_year(con, table, years)
             ledger = pd.concat(ledgers, ignore_index=True)
-            metadata = {**row_count_metadata(rows), "files": dg.MetadataValue.int(len(ledger)),
+            metadata = {**row_count_metadata(rows, skipped_years(context, years)),
+                        "files": dg.MetadataValue.int(len(ledger)),
                         **{c: dg.MetadataValue.int(int(ledger[c].sum()) if c in ledger else 0) for c in LEDGER_COUNTS}}
             return dg.MaterializeResult(metadata=metadata, check_results=[check])
 

@@ -8,7 +8,7 @@ import dagster as dg
 
 from iplm_pipeline.catalog import row_count_metadata, rows_per_year, table_spec
 from iplm_pipeline.partitions import single_run, year_partitions
-from iplm_pipeline.resources import IplmResource, report
+from iplm_pipeline.resources import IplmResource, report, skipped_years
 
 SOURCE_ASSETS = ["bps_indicators", "library_registrations", "published_scores"]
 LEDGER_TABLES = ("quarantine", "source_files", "corrections_applied", "quarantine_summary")
@@ -34,4 +34,5 @@ def ledger(context: dg.AssetExecutionContext, iplm: IplmResource):
         counts = ", ".join(f"{table} {rows[table][year]:,}" for table in tables if table != "quarantine_summary")
         report(context, f"[{year}] ledger: {counts} rows ({files.get(year, 0)} files read by the sources)")
     for table in tables:
-        yield dg.MaterializeResult(asset_key=table, metadata=row_count_metadata(rows[table]))
+        yield dg.MaterializeResult(asset_key=table,
+                                   metadata=row_count_metadata(rows[table], skipped_years(context, years)))

@@ -10,7 +10,7 @@ from iplm_pipeline.checks import sql_check
 from iplm_pipeline.config import SQL_DIR
 from iplm_pipeline.methodology import get_method
 from iplm_pipeline.partitions import single_run, year_partitions, yearly_asset
-from iplm_pipeline.resources import IplmResource, report
+from iplm_pipeline.resources import IplmResource, report, skipped_years
 from iplm_pipeline.warehouse import run_sql
 
 from .checks import score_check_specs, score_checks
@@ -60,7 +60,8 @@ def iplm_scores(context: dg.AssetExecutionContext, iplm: IplmResource):
         checks = score_checks(con, SCORE_MARTS, years)
         rows = {mart: rows_per_year(con, mart, years) for mart in SCORE_MARTS}
     for mart in SCORE_MARTS:
-        yield dg.MaterializeResult(asset_key=mart, metadata=row_count_metadata(rows[mart]))
+        yield dg.MaterializeResult(asset_key=mart,
+                                   metadata=row_count_metadata(rows[mart], skipped_years(context, years)))
     yield from checks
 
 
@@ -80,7 +81,8 @@ def sql_mart(name: str, *, deps: list[str], description: str, summarize, check: 
             results = [sql_check(con, check_sql, check.name, asset_key=name, severity=check_severity,
                                  years=years)] if check else []
             rows = rows_per_year(con, name, years)
-        return dg.MaterializeResult(metadata=row_count_metadata(rows), check_results=results)
+        return dg.MaterializeResult(metadata=row_count_metadata(rows, skipped_years(context, years)),
+                                    check_results=results)
 
     return _mart
 

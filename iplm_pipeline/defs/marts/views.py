@@ -5,7 +5,7 @@ import dagster as dg
 
 from iplm_pipeline.catalog import row_count_metadata, rows_per_year, table_spec
 from iplm_pipeline.partitions import single_run, year_partitions
-from iplm_pipeline.resources import IplmResource, report
+from iplm_pipeline.resources import IplmResource, report, skipped_years
 
 VIEWS = {
     "iplm_regency_completeness": ["iplm_regency", "data_completeness"],
@@ -28,4 +28,5 @@ def mart_views(context: dg.AssetExecutionContext, iplm: IplmResource):
     for year in years:
         report(context, f"[{year}] mart_views: " + ", ".join(f"{view} {rows[view][year]} rows" for view in views))
     for view in views:
-        yield dg.MaterializeResult(asset_key=view, metadata=row_count_metadata(rows[view]))
+        yield dg.MaterializeResult(asset_key=view,
+                                   metadata=row_count_metadata(rows[view], skipped_years(context, years)))

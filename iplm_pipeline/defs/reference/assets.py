@@ -6,7 +6,7 @@ import dagster as dg
 from iplm_pipeline.catalog import row_count_metadata, rows_per_year, table_spec
 from iplm_pipeline.config import PROJECT_ROOT
 from iplm_pipeline.partitions import single_run, year_partitions
-from iplm_pipeline.resources import IplmResource, report
+from iplm_pipeline.resources import IplmResource, report, skipped_years
 from iplm_pipeline.warehouse import REFERENCE_TABLES, write_reference_tables
 
 REFERENCE = PROJECT_ROOT / "iplm_pipeline" / "reference"
@@ -33,4 +33,5 @@ def reference_tables(context: dg.AssetExecutionContext, iplm: IplmResource):
     report(context, f"[{', '.join(map(str, years))}] reference_tables: "
                     + ", ".join(f"{table} {sum(n.values())} rows" for table, n in rows.items()))
     for table in REFERENCE_TABLES:
-        yield dg.MaterializeResult(asset_key=table, metadata=row_count_metadata(rows[table]))
+        yield dg.MaterializeResult(asset_key=table,
+                                   metadata=row_count_metadata(rows[table], skipped_years(context, years)))
