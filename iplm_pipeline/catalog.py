@@ -79,8 +79,9 @@ def _name(schema: str, table: str) -> str:
 
 
 def column_schema(table: str) -> dg.TableSchema:
+    """The columns of `table` as the catalog shows them (descriptions render as Markdown there too)."""
     return dg.TableSchema(columns=[
-        dg.TableColumn(c.name, c.type, description=c.description,
+        dg.TableColumn(c.name, c.type, description=markdown(c.description) if c.description else None,
                        constraints=dg.TableColumnConstraints(nullable=c.nullable))
         for c in tables()[table].columns])
 
