@@ -66,6 +66,7 @@ def instance_choice() -> str:
 
 
 def run_instance():
+    """The instance `instance_choice()` names (the project's: from dagster.yaml at the project root)."""
     import dagster as dg
 
     choice = instance_choice()
