@@ -54,4 +54,4 @@ sample: setup  ## regenerate the bundled sample data in data/raw/ (deterministic
 	$(BIN)/python scripts/build_sample.py
 
 clean:  ## remove the environment, caches and built marts (not data/raw)
-	rm -rf $(VENV) .tools .pytest_cache .ruff_cache .dagster data/marts/*.duckdb data/marts/.build
+	rm -rf $(VENV) .tools .pytest_cache .ruff_cache .dagster .nux data/marts/*.duckdb data/marts/.build
