@@ -176,8 +176,8 @@ def baseline_cmd(raw_dir: Path, scores_csv: Path) -> list[str]:
 
 def bench_env() -> dict[str, str]:
     """The caller's environment without an instance or folders that would redirect the CLI."""
-    return {k: v for k, v in os.environ.items()
-            if k not in ("DAGSTER_HOME", "IPLM_RAW_DIR", "IPLM_MARTS_DIR")}
+    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "IPLM_RAW_DIR", "IPLM_MARTS_DIR")}
+    return {**env, "IPLM_EPHEMERAL_INSTANCE": "1"}  # a throwaway instance, as measured so far
 
 
 def report_failure(label: str, run: Run) -> None:

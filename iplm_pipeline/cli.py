@@ -9,6 +9,7 @@ bad (2) or an ERROR check fails (1).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -33,30 +34,65 @@ def _progress_to_terminal(quiet: bool) -> None:
 
 
 def _apply_dirs(args: argparse.Namespace) -> None:
-    # The Dagster resource reads these when the run starts, like any other deployment would.
-    if getattr(args, "raw_dir", None):
-        os.environ["IPLM_RAW_DIR"] = str(Path(args.raw_dir).resolve())
-    if getattr(args, "marts_dir", None):
-        os.environ["IPLM_MARTS_DIR"] = str(Path(args.marts_dir).resolve())
+    """The folders of this command: --raw-dir / --marts-dir, else IPLM_RAW_DIR / IPLM_MARTS_DIR or data/."""
+    args.raw = Path(args.raw_dir).resolve() if getattr(args, "raw_dir", None) else config.raw_dir()
+    args.marts = Path(args.marts_dir).resolve() if getattr(args, "marts_dir", None) else config.marts_dir()
 
 
-def default_year() -> int:
+def default_year(raw: Path) -> int:
     """The latest registered year that has library exports in the raw folder."""
     from iplm_pipeline.methodology import load_registry
 
-    folder = config.raw_dir() / "perpustakaan"
+    folder = raw / "perpustakaan"
     present = [y for y in load_registry().years if (folder / str(y)).is_dir()]
     if not present:
         raise IplmError(f"No data/raw/perpustakaan/<year>/ folder for a registered year under "
-                        f"{config.raw_dir()}; pass --year or point IPLM_RAW_DIR at your data.")
+                        f"{raw}; pass --year or point IPLM_RAW_DIR at your data.")
     return present[-1]
 
 
-def materialise(years: list[int], *, log=print, method: str | None = None) -> int:
+EPHEMERAL_INSTANCE_ENV = "IPLM_EPHEMERAL_INSTANCE"
+
+
+def instance_choice() -> str:
+    """Where CLI runs are recorded, so the UI (`make dev`) shows them: `ephemeral`, `dagster_home`, `project`.
+
+    IPLM_EPHEMERAL_INSTANCE=1: a throwaway instance (tests, benchmarks); else DAGSTER_HOME when
+    set; else the project's own instance (dagster.yaml at the project root, stored in .dagster/).
+    """
+    if os.environ.get(EPHEMERAL_INSTANCE_ENV, "") not in ("", "0"):
+        return "ephemeral"
+    return "dagster_home" if os.environ.get("DAGSTER_HOME") else "project"
+
+
+def run_instance():
+    """The instance `instance_choice()` names (the project's: from dagster.yaml at the project root)."""
+    import dagster as dg
+
+    choice = instance_choice()
+    if choice == "ephemeral":
+        return dg.DagsterInstance.ephemeral()
+    if choice == "dagster_home":
+        return dg.DagsterInstance.get()
+    return dg.DagsterInstance.from_config(str(config.PROJECT_ROOT))
+
+
+def materialise(years: list[int], *, raw: Path | None = None, marts: Path | None = None, log=print,
+                method: str | None = None) -> int:
     """Run the `iplm_year` job for `years` in one in-process run; return the exit code.
 
-    `method` applies another registered method to the years' data instead of their own
-    (every score row then says it is not the official method)."""
+    `raw` / `marts` configure the `iplm` resource through run config (default: env or data/).
+    The run is recorded in `run_instance()`. `method` applies another registered method to the
+    years' data instead of their own (every score row then says it is not the official method).
+    """
+    # dagster.yaml's folders (storage, compute logs) are relative to the project root, as for
+    # `make dev`: a run recorded there runs from the project root (every path here is absolute).
+    in_project = contextlib.chdir(config.PROJECT_ROOT) if instance_choice() == "project" else contextlib.nullcontext()
+    with in_project:
+        return _materialise(years, raw=raw, marts=marts, log=log, method=method)
+
+
+def _materialise(years: list[int], *, raw: Path | None, marts: Path | None, log, method: str | None) -> int:
     import warnings
 
     import dagster as dg
@@ -72,7 +108,8 @@ def materialise(years: list[int], *, log=print, method: str | None = None) -> in
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     from iplm_pipeline.definitions import defs
 
-    job = defs.resolve_job_def("iplm_year")
+    raw, marts = raw or config.raw_dir(), marts or config.marts_dir()
+    job = defs().resolve_job_def("iplm_year")
     run_id = str(uuid.uuid4())
     from iplm_pipeline.resources import METHOD_TAG
 
@@ -80,27 +117,28 @@ def materialise(years: list[int], *, log=print, method: str | None = None) -> in
              "dagster/asset_partition_range_end": str(years[-1])} if len(years) > 1 else {})
     if method:
         tags[METHOD_TAG] = method
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    instance = run_instance()
     started = time.perf_counter()
     try:
         result = job.execute_in_process(
             partition_key=str(years[0]) if len(years) == 1 else None, tags=tags, run_id=run_id,
             instance=instance, raise_on_error=True,
-            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+                        "resources": {"iplm": {"config": {"raw_dir": str(raw), "marts_dir": str(marts)}}}})
     except DagsterAssetCheckFailedError as exc:
         # The failing checks were printed with their offending rows as they ran.
         print(f"iplm: {exc}\nNothing was published: the marts are unchanged.", file=sys.stderr)
         return 1
     finally:
-        Warehouse(config.marts_dir()).discard(run_id)  # no-op after a successful publish
+        Warehouse(marts).discard(run_id)  # no-op after a successful publish
     warned = [e for e in result.get_asset_check_evaluations() if not e.passed]
     log(f"Done in {time.perf_counter() - started:.1f} s"
         + (f" ({len(warned)} WARN check(s): see above and `iplm reconcile`)." if warned else "."))
     return 0
 
 
-def _where_to_look(year: int) -> str:
-    marts = config.marts_dir() / config.MARTS_FILE_NAME
+def _where_to_look(year: int, marts_dir: Path) -> str:
+    marts = marts_dir / config.MARTS_FILE_NAME
     query = EXAMPLE_QUERY.format(year=year)
     return (f"\nMarts: {marts}\n"
             f"Query them (read-only, safe while runs go on):\n"
@@ -109,29 +147,57 @@ def _where_to_look(year: int) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    year = args.year or default_year()
-    code = materialise([year], method=args.method)
+    year = args.year or default_year(args.raw)
+    code = materialise([year], raw=args.raw, marts=args.marts, method=args.method)
     if code == 0:
-        print(_where_to_look(year))
+        print(_where_to_look(year, args.marts))
     return code
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
     if args.to_year < args.from_year:
         raise IplmError(f"--to {args.to_year} is before --from {args.from_year}.")
+    from iplm_pipeline.methodology import load_registry
+    from iplm_pipeline.resources import has_library_exports, library_folder
+
     years = list(range(args.from_year, args.to_year + 1))
-    code = materialise(years, method=args.method)
-    if code == 0:
-        print(_where_to_look(years[-1]))
-    return code
+    for year in years:  # unknown year: a clear MethodologyError before anything runs
+        load_registry().get(year, args.method).require_computable()
+    present = [year for year in years if has_library_exports(args.raw, year)]
+    if not present:  # nothing to skip to: the run fails with the located error of the first year
+        return materialise(years, raw=args.raw, marts=args.marts, method=args.method)
+    # Dagster records a range run's materialisations for every year of the range, so a year
+    # without exports is left out of the runs (not just skipped inside one): one run per
+    # stretch of consecutive years that have their exports.
+    progress = logging.getLogger("iplm.progress")
+    for year in years:
+        if year not in present:
+            progress.info(f"[{year}] skipped: no library exports in {library_folder(args.raw, year)}; "
+                          f"its published rows are kept, the other years go on")
+    for stretch in _consecutive(present):
+        code = materialise(stretch, raw=args.raw, marts=args.marts, method=args.method)
+        if code:
+            return code
+    print(_where_to_look(present[-1], args.marts))
+    return 0
+
+
+def _consecutive(years: list[int]) -> list[list[int]]:
+    stretches: list[list[int]] = []
+    for year in years:
+        if stretches and stretches[-1][-1] == year - 1:
+            stretches[-1].append(year)
+        else:
+            stretches.append([year])
+    return stretches
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
     """Mismatches and failed source checks of one year, compact, with what they imply."""
     from iplm_pipeline.warehouse import open_marts, query_sql
 
-    year = args.year or default_year()
-    con = open_marts(config.marts_dir())
+    year = args.year or default_year(args.raw)
+    con = open_marts(args.marts)
     try:
         summary = con.execute("SELECT level, status, count(*) FROM reconciliation WHERE year = ? "
                               "GROUP BY ALL ORDER BY ALL", [year]).fetchall()
@@ -260,7 +326,7 @@ def cmd_years(args: argparse.Namespace) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     from iplm_pipeline.warehouse import open_marts
 
-    con = open_marts(config.marts_dir())
+    con = open_marts(args.marts)
     try:
         con.sql(args.sql).show(max_rows=args.max_rows, max_width=200)
     finally:

@@ -5,25 +5,31 @@ import time
 
 import dagster as dg
 
+from iplm_pipeline.catalog import stage_tags
 from iplm_pipeline.partitions import yearly_asset
-from iplm_pipeline.resources import IplmResource, report, run_years
+from iplm_pipeline.resources import IplmResource, report
 
+# Everything the marts file holds: publishing waits for all of it.
 PUBLISHED_ASSETS = ["bps_indicators", "library_registrations", "published_scores", "iplm_regency",
                     "iplm_province", "iplm_national", "data_completeness", "reconciliation",
-                    "library_region_mismatches"]
+                    "library_region_mismatches", "iplm_regency_completeness", "iplm_province_completeness",
+                    "iplm_detail", "quarantine", "source_files", "corrections_applied", "quarantine_summary",
+                    "regions", "methodology", "methodology_elements", "methodology_bands", "methodology_bps_columns",
+                    "iplm_scores", "methodology_applied"]
 
 
 @yearly_asset(
-    group="marts",
+    group="publish",
+    tags=stage_tags("publish"),
     deps=PUBLISHED_ASSETS,
     kinds={"duckdb"},
     pool="iplm_marts_publish",
-    description="The marts file analysts read (data/marts/iplm.duckdb): this run's years replace their "
+    description="The marts file analysts read (`data/marts/iplm.duckdb`): this run's years replace their "
                 "rows, other years are carried over, and the new file is renamed over the old one so "
-                "readers are never blocked. The replaced file is kept as iplm.previous.duckdb.",
+                "readers are never blocked. The replaced file is kept as `iplm.previous.duckdb`.",
 )
 def marts_file(context: dg.AssetExecutionContext, iplm: IplmResource) -> dg.MaterializeResult:
-    years = run_years(context)
+    years = iplm.years(context)
     started = time.perf_counter()
     warehouse = iplm.warehouse
     path = warehouse.publish(context.run.run_id, years, log=lambda m: report(context, m))

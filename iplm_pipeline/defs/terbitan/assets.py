@@ -7,13 +7,12 @@ from .ingest import load_published_year
 
 
 @source_asset(
-    "published_scores", "terbitan", kinds={"duckdb", "python"},
-    description="Published IPLM report tables (data/raw/terbitan/<year>/): UPLM1-7 and IPLM per area as "
-                "printed. Grain of staging.published: one row per (year, level, area). A year without "
+    "published_scores", "terbitan", "staging.published", kinds={"duckdb", "python"},
+    description="Published IPLM report tables (`data/raw/terbitan/<year>/`): UPLM1-7 and IPLM per area as "
+                "printed. Grain of `staging.published`: one row per (year, level, area). A year without "
                 "published tables is allowed (its reconciliation rows are missing_published).",
 )
 def published_scores(con, iplm, year, corrections) -> Staged:
     loaded = load_published_year(iplm.raw, year, load_regions(), corrections)
     return Staged(loaded, tables={"staging.published": loaded.rows},
-                  metadata={"areas": len(loaded.rows), "notes": loaded.notes},
                   summary=f"{len(loaded.ledger)} table(s), {len(loaded.rows)} published areas")
