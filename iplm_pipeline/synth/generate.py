@@ -100,11 +100,27 @@ class SynthSummary:
         return pd.DataFrame.from_records(records)
 
 
-def bps_inputs(province: Province, values: BpsValues, year: int) -> dict[str, Inputs]:
-    """P, K, CS, CA per regency (Kemendagri code) from the BPS values of `year`."""
+def bps_periods(year: int) -> dict[str, int]:
+    """The BPS column (calendar year) each indicator takes for IPLM `year`, from the method
+    registry (iplm_pipeline/reference/methodology.toml): data, shared with the pipeline, so the
+    reference calculator reads the column the registry names (population 2023 for IPLM 2024)."""
+    from iplm_pipeline.methodology import load_registry
+
+    periods = load_registry().get(year).bps_periods
+    if any("/" in p for p in periods.values()):
+        raise NotImplementedError(f"IPLM {year} takes a school-year column ({periods}): the generator "
+                                  "writes calendar years only")
+    return {indicator: int(period) for indicator, period in periods.items()}
+
+
+def bps_inputs(province: Province, values: BpsValues, periods: dict[str, int] | int) -> dict[str, Inputs]:
+    """P, K, CS, CA per regency (Kemendagri code) from each indicator's BPS column (`periods`, as
+    `bps_periods` gives it; one int = the same year for every indicator)."""
+    if isinstance(periods, int):
+        periods = dict.fromkeys(INDICATORS, periods)
     inputs = {}
     for r in province.regencies:
-        v = {indicator: values[indicator][r.kemendagri_code][year] for indicator in INDICATORS}
+        v = {indicator: values[indicator][r.kemendagri_code][periods[indicator]] for indicator in INDICATORS}
         inputs[r.kemendagri_code] = Inputs(
             P=v["penduduk"], K=v["desa_kelurahan"] + v["sekolah"] + v["perguruan_tinggi"],
             CS=v["murid"] + v["guru"], CA=v["mahasiswa"] + v["dosen"])
