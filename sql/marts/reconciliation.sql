@@ -21,12 +21,21 @@ WITH areas AS (
     FROM computed_wide
     UNPIVOT INCLUDE NULLS (computed FOR measure IN (uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7, iplm))
 ), published_wide AS (
-    SELECT level, bps_code, region_text, source_file, row_number,
-           uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7, iplm
+    SELECT level, bps_code, region_text, source_file, row_number, coalesce(publishes_uplm, true) AS publishes_uplm,
+           uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7, iplm,
+           uplm1_decimals, uplm2_decimals, uplm3_decimals, uplm4_decimals, uplm5_decimals, uplm6_decimals,
+           uplm7_decimals, iplm_decimals
     FROM staging.published WHERE year = $year
 ), published AS (
     FROM published_wide
-    UNPIVOT INCLUDE NULLS (published FOR measure IN (uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7, iplm))
+    UNPIVOT INCLUDE NULLS ((published, decimals) FOR measure IN (
+        (uplm1, uplm1_decimals) AS uplm1, (uplm2, uplm2_decimals) AS uplm2, (uplm3, uplm3_decimals) AS uplm3,
+        (uplm4, uplm4_decimals) AS uplm4, (uplm5, uplm5_decimals) AS uplm5, (uplm6, uplm6_decimals) AS uplm6,
+        (uplm7, uplm7_decimals) AS uplm7, (iplm, iplm_decimals) AS iplm))
+    -- An IPLM-only table (Satu Data) publishes no UPLM: its areas are reconciled on the IPLM alone.
+    WHERE publishes_uplm OR measure = 'iplm'
+), iplm_only AS (
+    SELECT DISTINCT level, bps_code FROM published_wide WHERE NOT publishes_uplm
 ), inputs_wide AS (
     SELECT level, bps_code, population, school_civitas, academic_civitas, institutions, libraries,
            collections, staff, visits_per_day, snp_libraries, participation, members
@@ -39,9 +48,13 @@ WITH areas AS (
 ), compared AS (
     SELECT coalesce(c.level, p.level) AS level, coalesce(c.bps_code, p.bps_code) AS bps_code,
            coalesce(c.measure, p.measure) AS measure, c.computed, p.published, p.region_text,
-           p.source_file, p.row_number,
-           CASE WHEN coalesce(c.measure, p.measure) = 'iplm' THEN 0.005 ELSE 0.00005 END AS tolerance
-    FROM computed c
+           p.source_file, p.row_number, p.decimals,
+           -- Half a unit of the value's last printed decimal (0,4189: 0.00005, 0.271669: 0.0000005,
+           -- 62,62: 0.005), without a published value (or its precision), the report's 4 and 2 decimals.
+           CASE WHEN p.decimals IS NOT NULL THEN 0.5 * pow(10, -p.decimals)
+                WHEN coalesce(c.measure, p.measure) = 'iplm' THEN 0.005 ELSE 0.00005 END AS tolerance
+    FROM (FROM computed c WHERE measure = 'iplm' OR NOT EXISTS (
+              SELECT 1 FROM iplm_only o WHERE o.level = c.level AND o.bps_code = c.bps_code)) c
     FULL JOIN published p USING (level, bps_code, measure)
 ), explained AS (
     -- Back-solve a mismatching UPLM: UPLM = actual / (factor x base), so the published value implies
@@ -53,11 +66,11 @@ WITH areas AS (
                 THEN act.amount / ((e.factor_numerator / e.factor_denominator) * x.published) END AS implied_base,
            CASE WHEN x.published < coalesce(e.cap, 'infinity'::DOUBLE)
                 THEN x.published * (e.factor_numerator / e.factor_denominator) * base.amount END AS implied_actual,
-           CASE WHEN x.published > 0.00005 AND x.published < coalesce(e.cap, 'infinity'::DOUBLE)
-                THEN act.amount / ((e.factor_numerator / e.factor_denominator) * (x.published + 0.00005)) END
+           CASE WHEN x.published > x.tolerance AND x.published < coalesce(e.cap, 'infinity'::DOUBLE)
+                THEN act.amount / ((e.factor_numerator / e.factor_denominator) * (x.published + x.tolerance)) END
                AS implied_base_low,
-           CASE WHEN x.published > 0.00005 AND x.published < coalesce(e.cap, 'infinity'::DOUBLE)
-                THEN act.amount / ((e.factor_numerator / e.factor_denominator) * (x.published - 0.00005)) END
+           CASE WHEN x.published > x.tolerance AND x.published < coalesce(e.cap, 'infinity'::DOUBLE)
+                THEN act.amount / ((e.factor_numerator / e.factor_denominator) * (x.published - x.tolerance)) END
                AS implied_base_high
     FROM compared x
     LEFT JOIN (SELECT * FROM methodology_applied WHERE year = $year) e ON x.measure = 'uplm' || e.uplm
@@ -100,9 +113,10 @@ SELECT $year AS year, s.level, s.bps_code,
                format('published {} is the cap; the computed {} = {:.0f} / ({:g} x {:.0f}) is below it',
                       s.published, s.measure, s.actual, s.factor, s.base)
            WHEN s.status = 'mismatch' AND s.measure <> 'iplm' THEN
-               format('published {:.4f} implies {} = {:.1f} ({:.1f}-{:.1f} within 4-decimal rounding) with the '
+               format('published {:.{}f} implies {} = {:.1f} ({:.1f}-{:.1f} within {}-decimal rounding) with the '
                       'computed {} = {:.0f}, where the sources give {:.0f}; or {} = {:.1f} with the computed {} = {:.0f}',
-                      s.published, s.base_measure, s.implied_base, s.implied_base_low, s.implied_base_high,
+                      s.published, coalesce(s.decimals, 4), s.base_measure, s.implied_base, s.implied_base_low,
+                      s.implied_base_high, coalesce(s.decimals, 4),
                       s.actual_measure, s.actual, s.base, s.actual_measure, s.implied_actual, s.base_measure, s.base)
            WHEN s.status = 'mismatch' AND m.which IS NOT NULL THEN
                format('follows from the mismatching {}', m.which)
@@ -235,27 +249,67 @@ LEFT JOIN regions p ON p.level = 'province' AND p.bps_code = f.province_bps_code
 
 UNION ALL BY NAME
 
--- Source check: each printed IPLM against 100 x the mean of its own printed UPLM. Printed UPLM are
--- rounded to 4 decimals, so up to 0,01 is rounding; a larger gap is an error inside the publication.
+-- Source check: each printed IPLM against 100 x the mean of its own printed UPLM. Each printed UPLM is
+-- within half a unit of its last decimal of the value the IPLM was computed from, so the mean x 100 is
+-- within 100 x the mean of those half-units, and the printed IPLM adds half a unit of its own:
+-- 4-decimal UPLM and a 2-decimal IPLM give 0.005 + 0.005 = 0.01 (the report's "up to 0,01 is rounding"),
+-- unrounded 6-decimal values give 0.00005 + 0.0000005. A larger gap is an error inside the publication.
+-- IPLM-only tables print no UPLM and get no such row.
 SELECT $year AS year, 'source' AS level, p.bps_code, p.region_text AS area_name, 'published_self:iplm' AS measure,
-       round(100 * (p.uplm1 + p.uplm2 + p.uplm3 + p.uplm4 + p.uplm5 + p.uplm6 + p.uplm7) / 7, 2) AS computed,
-       p.iplm AS published,
-       round(100 * (p.uplm1 + p.uplm2 + p.uplm3 + p.uplm4 + p.uplm5 + p.uplm6 + p.uplm7) / 7, 2) - p.iplm AS difference,
-       0.01 AS tolerance,
+       p.self_iplm AS computed, p.iplm AS published, p.self_iplm - p.iplm AS difference,
+       p.self_tolerance AS tolerance,
        CASE WHEN p.iplm IS NULL THEN 'missing_published'
-            WHEN p.uplm1 IS NULL OR p.uplm2 IS NULL OR p.uplm3 IS NULL OR p.uplm4 IS NULL OR p.uplm5 IS NULL
-                 OR p.uplm6 IS NULL OR p.uplm7 IS NULL THEN 'missing_computed'
-            WHEN abs(round(100 * (p.uplm1 + p.uplm2 + p.uplm3 + p.uplm4 + p.uplm5 + p.uplm6 + p.uplm7) / 7, 2) - p.iplm)
-                 <= 0.01 + 1e-9 THEN 'match'
+            WHEN p.self_iplm IS NULL THEN 'missing_computed'
+            WHEN abs(p.self_iplm - p.iplm) <= p.self_tolerance + 1e-9 THEN 'match'
             ELSE 'mismatch' END AS status,
        format('{} row {} ({}): printed IPLM against 100 x the mean of its printed UPLM{}', p.source_file,
               p.row_number, p.level,
-              CASE WHEN abs(round(100 * (p.uplm1 + p.uplm2 + p.uplm3 + p.uplm4 + p.uplm5 + p.uplm6 + p.uplm7) / 7, 2)
-                            - p.iplm) > 0.01 + 1e-9 THEN '; the gap exceeds rounding: a publication error'
-                   WHEN round(100 * (p.uplm1 + p.uplm2 + p.uplm3 + p.uplm4 + p.uplm5 + p.uplm6 + p.uplm7) / 7, 2)
-                            <> p.iplm THEN '; 0,01 apart, as rounding the UPLM to 4 decimals allows'
+              CASE WHEN abs(p.self_iplm - p.iplm) > p.self_tolerance + 1e-9
+                       THEN format('; the gap exceeds the {:g} that rounding allows: a publication error',
+                                   p.self_tolerance)
+                   WHEN round(p.self_iplm, coalesce(p.iplm_decimals, 2)) <> p.iplm
+                       THEN format('; {:g} apart, within the {:g} that rounding the printed values allows',
+                                   abs(p.self_iplm - p.iplm), p.self_tolerance)
                    ELSE '' END) AS detail,
        NULL AS implied_base, NULL AS implied_actual, NULL AS closer_to_regency_mean, p.source_file, p.row_number
-FROM staging.published p
-WHERE p.year = $year
+FROM (
+    SELECT *,
+           100 * (uplm1 + uplm2 + uplm3 + uplm4 + uplm5 + uplm6 + uplm7) / 7 AS self_iplm,
+           100 * (0.5 * pow(10, -coalesce(uplm1_decimals, 4)) + 0.5 * pow(10, -coalesce(uplm2_decimals, 4))
+                  + 0.5 * pow(10, -coalesce(uplm3_decimals, 4)) + 0.5 * pow(10, -coalesce(uplm4_decimals, 4))
+                  + 0.5 * pow(10, -coalesce(uplm5_decimals, 4)) + 0.5 * pow(10, -coalesce(uplm6_decimals, 4))
+                  + 0.5 * pow(10, -coalesce(uplm7_decimals, 4))) / 7
+               + 0.5 * pow(10, -coalesce(iplm_decimals, 2)) AS self_tolerance
+    FROM staging.published WHERE year = $year AND coalesce(publishes_uplm, true)
+) p
+
+UNION ALL BY NAME
+
+-- Source check: a printed category against the band of the printed IPLM (methodology bands of the
+-- year). A category that belongs to a value within half a unit of the printed IPLM is rounding
+-- (49,995 printed as 50,00 may be Rendah), any other disagreement is an error in the publication.
+SELECT $year AS year, 'source' AS level, p.bps_code, p.region_text AS area_name,
+       'published_self:category' AS measure, NULL AS computed, p.iplm AS published, NULL AS difference,
+       p.half AS tolerance,
+       CASE WHEN b.category IS NULL THEN 'missing_computed'
+            WHEN p.category IN (b.category, lo.category, hi.category) THEN 'match'
+            ELSE 'mismatch' END AS status,
+       format('{} row {} ({}): printed category {} for the printed IPLM {}, whose band is {}{}', p.source_file,
+              p.row_number, p.level, p.category, p.iplm, coalesce(b.category, 'unknown (no band for the year)'),
+              CASE WHEN b.category IS NULL THEN ''
+                   WHEN p.category = b.category THEN ''
+                   WHEN p.category IN (lo.category, hi.category)
+                       THEN '; the band boundary lies within the rounding of the printed IPLM'
+                   ELSE '; a publication error: the category does not follow from the IPLM' END) AS detail,
+       NULL AS implied_base, NULL AS implied_actual, NULL AS closer_to_regency_mean, p.source_file, p.row_number
+FROM (
+    SELECT *, 0.5 * pow(10, -coalesce(iplm_decimals, 2)) AS half
+    FROM staging.published WHERE year = $year AND category IS NOT NULL AND iplm IS NOT NULL
+) p
+LEFT JOIN (SELECT * FROM methodology_bands WHERE year = $year) b
+    ON p.iplm >= b.lower AND (b.upper IS NULL OR p.iplm < b.upper)
+LEFT JOIN (SELECT * FROM methodology_bands WHERE year = $year) lo
+    ON p.iplm - p.half >= lo.lower AND (lo.upper IS NULL OR p.iplm - p.half < lo.upper)
+LEFT JOIN (SELECT * FROM methodology_bands WHERE year = $year) hi
+    ON p.iplm + p.half >= hi.lower AND (hi.upper IS NULL OR p.iplm + p.half < hi.upper)
 ORDER BY level, bps_code, measure;

@@ -170,7 +170,7 @@ CREATE TABLE IF NOT EXISTS reconciliation (
     source_file VARCHAR,
     row_number INTEGER
 );
-COMMENT ON TABLE reconciliation IS 'One row per (year, level, bps_code, measure): computed against published. Levels regency/province/national compare uplm1..uplm7 and iplm; level source holds source checks: bps_aggregate:<indicator> (a BPS table''s aggregate row against the sum of its rows) and published_self:iplm (a printed IPLM against 100 x the mean of its own printed UPLM). status: match, mismatch, missing_published, missing_computed.';
+COMMENT ON TABLE reconciliation IS 'One row per (year, level, bps_code, measure): computed against published. Levels regency/province/national compare uplm1..uplm7 and iplm; level source holds source checks: bps_aggregate:<indicator> (a BPS table''s aggregate row against the sum of its rows) published_self:iplm (a printed IPLM against 100 x the mean of its own printed UPLM) and published_self:category (a printed category against the band of the printed IPLM). Areas published only in IPLM-only tables are compared on iplm alone. Tolerances follow each value''s printed precision. status: match, mismatch, missing_published, missing_computed.';
 
 CREATE TABLE IF NOT EXISTS library_region_mismatches (
     year INTEGER NOT NULL,

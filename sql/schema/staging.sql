@@ -80,6 +80,13 @@ CREATE TABLE IF NOT EXISTS staging.published (
     iplm DOUBLE,
     source_file VARCHAR NOT NULL,
     sheet VARCHAR,
-    row_number INTEGER NOT NULL
+    row_number INTEGER NOT NULL,
+    -- Added for the real layouts (SOURCES.md §3); nullable so rows of earlier versions still copy.
+    -- Decimals each value is printed with: the reconciliation tolerance is half a unit of the last one.
+    uplm1_decimals INTEGER, uplm2_decimals INTEGER, uplm3_decimals INTEGER, uplm4_decimals INTEGER,
+    uplm5_decimals INTEGER, uplm6_decimals INTEGER, uplm7_decimals INTEGER, iplm_decimals INTEGER,
+    category VARCHAR,                  -- the printed category (method spelling), NULL where the table has none
+    publishes_uplm BOOLEAN,            -- false for IPLM-only tables: no UPLM is reconciled for the row
+    layout VARCHAR                     -- report, open_data or iplm_only
 );
-COMMENT ON TABLE staging.published IS 'One row per (year, level, area) printed in the published report tables.';
+COMMENT ON TABLE staging.published IS 'One row per (year, level, area) printed in the published tables (report copies, open-data files, IPLM-only tables), with the printed precision of every value.';
