@@ -137,7 +137,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
                               "GROUP BY ALL ORDER BY ALL", [year]).fetchall()
         if not summary:
             raise IplmError(f"No reconciliation rows for {year} in the marts: run `iplm run --year {year}` first.")
-        mismatches = query_sql(con, "marts/reconcile_report.sql", year=year)
+        mismatches = query_sql(con, "reports/reconcile_report.sql", year=year)
     finally:
         con.close()
     print(f"IPLM {year} reconciliation (rows per level and status):")
@@ -171,6 +171,74 @@ def cmd_synth(args: argparse.Namespace) -> int:
           f"({time.perf_counter() - started:.1f} s). Run them with:\n"
           f"  .venv/bin/iplm run --year {args.year} --raw-dir {args.out} --marts-dir <folder>")
     return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from iplm_pipeline.outputs import load_year, resolve_province
+    from iplm_pipeline.outputs.export import export, infer_format
+
+    province = resolve_province(args.province) if args.province else None
+    result = export(load_year(args.year), layout=args.layout, fmt=infer_format(Path(args.out), args.format),
+                    out=Path(args.out), level=args.level, province=province)
+    print(f"Wrote {result.rows} rows to {result.path.resolve()}\n  data dictionary: {result.dictionary.resolve()}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from iplm_pipeline.outputs import load_year, resolve_province
+    from iplm_pipeline.outputs.report import build_report
+
+    province = resolve_province(args.province)
+    out = build_report(load_year(args.year), province, Path(args.out))
+    print(f"Wrote the IPLM {args.year} report of {province.name} to {out.resolve()}")
+    return 0
+
+
+def cmd_chart(args: argparse.Namespace) -> int:
+    from iplm_pipeline.outputs import load_year, resolve_province
+    from iplm_pipeline.outputs.chart import build_chart
+
+    province = resolve_province(args.province)
+    out = build_chart(load_year(args.year), province, Path(args.out), element=args.element)
+    print(f"Wrote the {args.element or 'IPLM'} {args.year} chart of {province.name} to {out.resolve()}")
+    return 0
+
+
+def add_output_commands(sub) -> None:
+    """`iplm export|report|chart`: what analysts take away (iplm_pipeline/outputs/)."""
+    from iplm_pipeline.outputs.export import FORMATS, LAYOUTS, LEVELS
+
+    province_help = "province: BPS or Kemendagri code (53), name or alias (NTT, 'Nusa Tenggara Timur')"
+    marts_help = "marts folder (default: $IPLM_MARTS_DIR or data/marts)"
+
+    p = sub.add_parser("export", help="write one year's scores as CSV/Parquet/XLSX (Satu Data or long layout) "
+                                      "with a data dictionary beside it")
+    p.add_argument("--year", type=int, required=True, help="IPLM year")
+    p.add_argument("--level", choices=LEVELS, default="all",
+                   help="areas to export (default all: regencies, then their province, per province; nation last)")
+    p.add_argument("--layout", choices=LAYOUTS, default="satudata")
+    p.add_argument("--format", choices=FORMATS, help="default: from the --out suffix")
+    p.add_argument("--out", required=True, help="file to write; <name>.dictionary.csv is written beside it")
+    p.add_argument("--province", help=f"only this {province_help}")
+    p.add_argument("--marts-dir", help=marts_help)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("report", help="write one province's year as an Excel workbook (Tabel 44 recap, a sheet "
+                                      "per area with its detail block, completeness, reconciliation, chart)")
+    p.add_argument("--year", type=int, required=True, help="IPLM year")
+    p.add_argument("--province", required=True, help=province_help)
+    p.add_argument("--out", required=True, help="the .xlsx file to write")
+    p.add_argument("--marts-dir", help=marts_help)
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("chart", help="draw one province's regency scores as a slide-size PNG")
+    p.add_argument("--year", type=int, required=True, help="IPLM year")
+    p.add_argument("--province", required=True, help=province_help)
+    p.add_argument("--out", required=True, help="the .png file to write")
+    p.add_argument("--element", choices=[f"uplm{n}" for n in range(1, 8)],
+                   help="draw this UPLM (0-1) instead of the IPLM")
+    p.add_argument("--marts-dir", help=marts_help)
+    p.set_defaults(func=cmd_chart)
 
 
 def cmd_years(args: argparse.Namespace) -> int:
@@ -226,10 +294,11 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         year = args.year or _year_of_folder(path)
         found = inspect_published(path, year)
     else:
-        from iplm_pipeline.defs.perpustakaan.ingest import inspect_export
+        from iplm_pipeline.defs.perpustakaan.inspect import inspect_export
 
         year = args.year or _year_of_folder(path)
         found = inspect_export(path, year)
+    found = {"file": str(path), "source": args.source, **found}
     if args.json:
         print(json.dumps(found, ensure_ascii=False, indent=1, default=str))
     else:
@@ -330,6 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("years", help="list the registered IPLM methods per year")
     p.set_defaults(func=cmd_years)
+    add_output_commands(sub)
 
     p = sub.add_parser("query", help="run a read-only SQL query on the published marts")
     p.add_argument("sql")

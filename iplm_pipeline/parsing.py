@@ -236,14 +236,17 @@ class _Source:
         if suffix not in SUFFIXES:
             raise SourceError(Location(path), f"unsupported file type '{path.suffix}'", "a .csv or .xlsx file",
                               "Convert the file or remove it from the folder.")
-        raw = path.read_bytes()
-        digest = hashlib.sha256(raw).hexdigest()
         if suffix == ".xlsx":
-            name, grid = _xlsx_grid(path, raw, sheet)
+            # The workbook's limits are checked from its zip directory before its bytes are read.
+            name, grid = _xlsx_grid(path, None, sheet)
+            with path.open("rb") as fh:
+                digest = hashlib.file_digest(fh, "sha256").hexdigest()
             idx = _find_header(grid, is_header)
             if idx is None:
                 raise _no_header(Location(path, name), expected)
             return cls(path, name, _trim(grid[idx]), idx, _preamble(grid[:idx]), digest, grid=grid)
+        raw = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
         text = _decode(path, raw)
         head_lines = _head_lines(text)
         # The delimiter is the one under which a header row exists with the most columns:
@@ -357,18 +360,16 @@ def _decode(path: Path, raw: bytes) -> str:
                           "Re-save the file as UTF-8 CSV.") from exc
 
 
-def _xlsx_grid(path: Path, raw: bytes, sheet: str | None,
+def _xlsx_grid(path: Path, raw: bytes | None, sheet: str | None,
                native_numbers: bool = False) -> tuple[str, list[list[str | float]]]:
-    from python_calamine import CalamineWorkbook
+    """The named sheet (else the first) as text, or with native numbers kept as floats. `raw` is not
+    used: the workbook is read from `path` by `xlsx_reader`, which refuses damaged and hostile files
+    before anything is inflated."""
+    from iplm_pipeline.xlsx_reader import read_xlsx
 
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
-    except Exception as exc:  # calamine raises its own types for corrupt/encrypted files
-        raise SourceError(Location(path), f"cannot open as xlsx ({exc})", "a readable .xlsx workbook",
-                          "Re-export the file from the spreadsheet program.") from exc
-    name = sheet if sheet in book.sheet_names else book.sheet_names[0]
-    rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    read = read_xlsx(path, sheet)
     if native_numbers:
-        return name, [[c.replace("\u00a0", " ").strip() if type(c) is str
-                       else float(c) if type(c) in (int, float) else cell_text(c) for c in r] for r in rows]
-    return name, [[c if type(c) is str else cell_text(c) for c in r] for r in rows]
+        return read.name, [[c.replace("\u00a0", " ").strip() if type(c) is str
+                            else float(c) if type(c) in (int, float) else cell_text(c) for c in r]
+                           for r in read.rows]
+    return read.name, [[c if type(c) is str else cell_text(c) for c in r] for r in read.rows]

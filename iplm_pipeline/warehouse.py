@@ -41,7 +41,7 @@ SCHEMA_FILES = ("schema/staging.sql", "schema/marts.sql")
 YEAR_TABLES = ("staging.bps_values", "staging.bps_tables", "staging.libraries", "staging.published",
                "iplm_regency", "iplm_province", "iplm_national", "quarantine", "source_files",
                "corrections_applied", "data_completeness", "reconciliation", "library_region_mismatches",
-               "methodology_applied")
+               "methodology_applied", "iplm_scores")
 # Reference tables, rewritten whole from the project's reference data on every publish.
 REFERENCE_TABLES = ("regions", "methodology", "methodology_elements", "methodology_bands", "methodology_bps_columns")
 PUBLISH_LOCK_TIMEOUT_S = 600

@@ -14,12 +14,9 @@ WITH areas AS (
     UNION ALL BY NAME
     SELECT 'national' AS level, '00' AS bps_code, 'Indonesia' AS area_name, '00' AS province_bps_code, *
     FROM iplm_national WHERE year = $year
-), computed_wide AS (
-    SELECT level, bps_code, uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7, CAST(iplm AS DOUBLE) AS iplm
-    FROM areas
 ), computed AS (
-    FROM computed_wide
-    UNPIVOT INCLUDE NULLS (computed FOR measure IN (uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7, iplm))
+    -- every element of the method applied to the year, and the IPLM (the long scores table)
+    SELECT level, bps_code, element AS measure, value AS computed FROM iplm_scores WHERE year = $year
 ), published_wide AS (
     SELECT level, bps_code, region_text, source_file, row_number, coalesce(publishes_uplm, true) AS publishes_uplm,
            uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7, iplm,
@@ -273,15 +270,21 @@ SELECT $year AS year, 'source' AS level, p.bps_code, p.region_text AS area_name,
                    ELSE '' END) AS detail,
        NULL AS implied_base, NULL AS implied_actual, NULL AS closer_to_regency_mean, p.source_file, p.row_number
 FROM (
-    SELECT *,
-           100 * (uplm1 + uplm2 + uplm3 + uplm4 + uplm5 + uplm6 + uplm7) / 7 AS self_iplm,
-           100 * (0.5 * pow(10, -coalesce(uplm1_decimals, 4)) + 0.5 * pow(10, -coalesce(uplm2_decimals, 4))
-                  + 0.5 * pow(10, -coalesce(uplm3_decimals, 4)) + 0.5 * pow(10, -coalesce(uplm4_decimals, 4))
-                  + 0.5 * pow(10, -coalesce(uplm5_decimals, 4)) + 0.5 * pow(10, -coalesce(uplm6_decimals, 4))
-                  + 0.5 * pow(10, -coalesce(uplm7_decimals, 4))) / 7
-               + 0.5 * pow(10, -coalesce(iplm_decimals, 2)) AS self_tolerance
-    FROM staging.published WHERE year = $year AND coalesce(publishes_uplm, true)
-) p
+    -- 100 x the mean of the row's printed elements (as many as the year's method has, all printed),
+    -- and the rounding the printed precisions allow.
+    SELECT w.*, e.self_iplm, e.self_tolerance
+    FROM published_wide w
+    JOIN (SELECT source_file, row_number,
+                 -- the elements of the method applied to the year, else of the registered one
+                 CASE WHEN count(published) = coalesce(
+                          nullif((SELECT count(*) FROM methodology_applied WHERE year = $year), 0),
+                          (SELECT count(*) FROM methodology_elements WHERE year = $year))
+                      THEN 100 * avg(published) END AS self_iplm,
+                 100 * avg(0.5 * pow(10, -coalesce(decimals, 4))) AS uplm_half
+          FROM published WHERE measure <> 'iplm' GROUP BY ALL) u USING (source_file, row_number)
+    CROSS JOIN LATERAL (SELECT u.self_iplm, u.uplm_half + 0.5 * pow(10, -coalesce(w.iplm_decimals, 2))
+                               AS self_tolerance) e
+    WHERE w.publishes_uplm) p
 
 UNION ALL BY NAME
 

@@ -43,6 +43,22 @@ CREATE TABLE IF NOT EXISTS methodology_bands (
 );
 COMMENT ON TABLE methodology_bands IS 'One row per (IPLM year, category band): lower <= IPLM < upper.';
 
+CREATE TABLE IF NOT EXISTS iplm_scores (
+    year INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    bps_code VARCHAR NOT NULL,
+    element VARCHAR NOT NULL,
+    element_number INTEGER,
+    element_name VARCHAR,
+    value DOUBLE,
+    actual DOUBLE,
+    standard DOUBLE,
+    method_id VARCHAR NOT NULL,
+    method_status VARCHAR NOT NULL,
+    warning VARCHAR
+);
+COMMENT ON TABLE iplm_scores IS 'One row per (year, level, area, element): every element of the method applied to the year (uplm1 ... uplmN, as many as the method has) with its actual, standard and unrounded value, and the IPLM (element iplm, 2 decimals). iplm_regency, iplm_province and iplm_national are its wide form.';
+
 CREATE TABLE IF NOT EXISTS iplm_regency (
     year INTEGER NOT NULL,
     bps_code VARCHAR NOT NULL,
@@ -295,11 +311,14 @@ WITH areas AS (
 )
 SELECT a.year, a.level, a.bps_code, a.area_name,
        s.* EXCLUDE (year, level, bps_code),
-       coalesce(ceil(100000 * t.libraries_umum / nullif(a.population, 0) - 1e-9), 0)
+       -- 0 when the population is 0; NULL (not 0) when it is not available
+       CASE WHEN a.population IS NOT NULL THEN coalesce(ceil(100000 * t.libraries_umum / nullif(a.population, 0) - 1e-9), 0) END
            AS public_libraries_per_100k_population,
-       coalesce(ceil(100000 * t.libraries_sekolah / nullif(a.school_civitas, 0) - 1e-9), 0)
+       CASE WHEN a.school_civitas IS NOT NULL
+            THEN coalesce(ceil(100000 * t.libraries_sekolah / nullif(a.school_civitas, 0) - 1e-9), 0) END
            AS school_libraries_per_100k_school_civitas,
-       coalesce(ceil(100000 * t.libraries_perguruan_tinggi / nullif(a.academic_civitas, 0) - 1e-9), 0)
+       CASE WHEN a.academic_civitas IS NOT NULL
+            THEN coalesce(ceil(100000 * t.libraries_perguruan_tinggi / nullif(a.academic_civitas, 0) - 1e-9), 0) END
            AS university_libraries_per_100k_academic_civitas,
        ceil(a.population / nullif(a.collections, 0) - 1e-9) AS people_per_collection,
        ceil(a.population / nullif(a.staff, 0) - 1e-9) AS people_per_staff,

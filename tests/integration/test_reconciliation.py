@@ -154,6 +154,21 @@ def test_corrections_apply_and_a_stale_one_fails_loudly(dirs, capsys):
     assert "corrections.csv line 2" in err and "the source now says 100000.0, not the original 99000.0" in err
 
 
+def test_reconciliation_names_the_bps_column_the_publisher_used(sabu_raw):
+    # The penduduk table holds Sabu Raijua's real 2022 (91 877, as 91,88 thousand) and 2023 (93 330)
+    # columns; the published UPLM2, 3, 4 and 6 each imply a population that only the 2023 column fits.
+    _, marts = sabu_raw
+    assert main(["run", "--year", "2024", "-q"]) == 0
+    (computed, status, detail), = query(
+        marts, "SELECT computed, status, detail FROM reconciliation "
+               "WHERE year = 2024 AND measure = 'bps_year:penduduk'")
+    assert computed == 2023 and status == "match"
+    assert "2022 fits 0 of 4, 2023 fits 4 of 4; the registry takes 2023" in detail
+    (population, column), = query(marts, "SELECT population, population_bps_year FROM iplm_regency "
+                                         "WHERE year = 2024 AND bps_code = '5320'")
+    assert (population, column) == (93_330, "2023")
+
+
 def test_iplm_only_table_reconciles_on_iplm_and_category_alone(dirs):
     raw, marts = dirs
     write_uniform_diy(raw)
