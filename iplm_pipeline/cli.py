@@ -231,7 +231,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     summary = generate_country(Path(args.out), args.year, scale=args.scale, fmt=args.format, seed=args.seed,
-                               provinces=args.province or None, messy=not args.clean)
+                               provinces=args.province or None, messy=not args.clean, layouts=args.layouts)
     files = len(summary.files)
     print(f"Wrote {files} files for IPLM {args.year} to {Path(args.out).resolve()} "
           f"({time.perf_counter() - started:.1f} s). Run them with:\n"
@@ -447,6 +447,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--province", action="append", help="restrict to a province (name or Kemendagri code); repeatable")
     p.add_argument("--clean", action="store_true", help="no messy rows (duplicates, junk, odd headers)")
+    p.add_argument("--layouts", choices=("classic", "real", "mixed"), default="mixed",
+                   help="BPS table layouts: classic tables, bps.go.id's real ones (dynamic, flattened, "
+                        "national), or both (default)")
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("inspect", help="parse one raw file exactly as a run would and show what was found")

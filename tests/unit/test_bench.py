@@ -29,7 +29,7 @@ run = _load("run")
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_baseline_scores_every_ntt_regency_like_the_generator(tmp_path, fmt):
     raw = tmp_path / "raw"
-    summary = generate_country(raw, 2024, scale=0.02, provinces=["53"], fmt=fmt)
+    summary = generate_country(raw, 2024, scale=0.02, provinces=["53"], fmt=fmt, layouts="classic")
     scores_csv = tmp_path / "scores.csv"
     done = subprocess.run(run.baseline_cmd(raw, scores_csv), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -47,7 +47,8 @@ def test_baseline_scores_every_ntt_regency_like_the_generator(tmp_path, fmt):
 
 def test_baseline_matches_the_generator_exactly_on_clean_data(tmp_path):
     raw = tmp_path / "raw"
-    summary = generate_country(raw, 2024, scale=0.02, provinces=["53"], fmt="csv", messy=False)
+    summary = generate_country(raw, 2024, scale=0.02, provinces=["53"], fmt="csv", messy=False,
+                               layouts="classic")  # the baseline reads classic tables only
     scores_csv = tmp_path / "scores.csv"
     done = subprocess.run(run.baseline_cmd(raw, scores_csv), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
