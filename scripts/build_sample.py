@@ -553,15 +553,12 @@ def _published_row_number(index: int, page_rows: int) -> int:
     return index + index // page_rows + 4
 
 
-TABEL44_2023 = "terbitan/2023/tabel44_rekapitulasi_uplm_2023.xlsx"
 TABEL44_2024 = "terbitan/2024/tabel44_rekapitulasi_uplm_2024.csv"
 SATU_DATA_DIY_2024 = "terbitan/2024/satu_data_iplm_kabupaten_kota_diy_2024.csv"
-# data.go.id's 2023 layout is parked where the pipeline does not look: its SKOR IPLM is unrounded
-# (6 decimals, as the portal prints it), and the reconciliation (branch `terbitan`) compares it
-# with the computed IPLM rounded to 2 decimals at the printed precision (0,0000005), so every IPLM
-# row would be a mismatch. Its seven UPLM all match. Move it to terbitan/2023/ (replacing Tabel 44
-# 2023: an area is published once a year) when the comparison uses the unrounded IPLM.
-OPEN_DATA_2023 = "terbitan_pending/2023/iplm_2023_kabkota_data_go_id.csv"
+# data.go.id's 2023 layout: unrounded values (6 decimals, as the portal prints them), compared with
+# the unrounded computation at their own precision. It replaces Tabel 44 for 2023 (an area is
+# published once a year); the report-copy layout stays in 2024.
+OPEN_DATA_2023 = "terbitan/2023/iplm_2023_kabkota_data_go_id.csv"
 
 
 def published_2024(rows: list[PublishedRow], ntt: Province, computed: dict[str, Score],
@@ -639,15 +636,10 @@ def iplm_only_rows(province: Province, scores: dict[str, Score]) -> list[IplmOnl
 
 
 def write_published_tables(out: Path, provinces: list[Province], sample: Sample) -> None:
-    """2023: Tabel 44 (report copy, xlsx) for both provinces; 2024: Tabel 44 for NTT and INDONESIA,
-    Satu Data (IPLM only) for DIY: each area is published once a year (two tables giving one area
-    different figures are refused). data.go.id's 2023 table goes to terbitan_pending/ (OPEN_DATA_2023)."""
+    """2023: data.go.id open data for both provinces and the nation; 2024: Tabel 44 for NTT and
+    INDONESIA, Satu Data (IPLM only) for DIY: each area is published once a year (two tables giving
+    one area different figures are refused)."""
     diy, ntt = provinces
-    scores = sample.scores[2023]
-    write_published(out / TABEL44_2023, 2023, published_rows(provinces, scores, scores, scores[""]), "xlsx",
-                    PUBLISHED_FLAVOUR, PAGE_ROWS)
-    sample.files[TABEL44_2023] = _describe("xlsx", PUBLISHED_FLAVOUR)
-    sample.layouts[TABEL44_2023] = "report copy (Tabel 44): both provinces and INDONESIA, native numbers"
     scores = sample.scores[2024]
     rows = published_rows([ntt], scores, scores, scores[""])
     rows = published_2024(rows, ntt, scores, sample)
@@ -661,8 +653,7 @@ def write_published_tables(out: Path, provinces: list[Province], sample: Sample)
              "full), IPLM with a decimal point", lambda path: write_iplm_only(path, 2024, iplm_only_rows(diy, scores),
                                                                             flavour)),
             (OPEN_DATA_2023, "data.go.id open data: both provinces' regencies, the provinces and `Nasional`, "
-             "Kemendagri codes as numbers (`53.2`), unrounded values with 6 decimals; PARKED, not read by the "
-             "pipeline (see below)",
+             "Kemendagri codes as numbers (`53.2`), unrounded values with 6 decimals",
              lambda path: write_open_data(path, open_data_rows(provinces, sample.scores[2023]), flavour))):
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         write(out / name)
@@ -674,7 +665,7 @@ def build(out_dir: Path) -> Sample:
     """Write the whole sample under `out_dir` (its bps/, perpustakaan/, terbitan/ and
     README.md are replaced) and return what the pipeline should compute from it."""
     out_dir = Path(out_dir)
-    for sub in ("bps", "perpustakaan", "terbitan", "terbitan_pending"):
+    for sub in ("bps", "perpustakaan", "terbitan", "terbitan_pending"):  # terbitan_pending: from older builds
         shutil.rmtree(out_dir / sub, ignore_errors=True)
     sample = Sample(out_dir)
     provinces = load_provinces([DIY, NTT])  # report order: by Kemendagri code
@@ -817,13 +808,8 @@ files.
   per library, several files per year.
 - `terbitan/<year>/`: published tables, each area once a year:
 {_layout_lines(sample, "terbitan/")}
-- `terbitan_pending/` (NOT read by the pipeline):
-{_layout_lines(sample, "terbitan_pending/")}
-  It is parked because its SKOR IPLM is unrounded (as data.go.id prints it) while the
-  reconciliation compares it with the computed IPLM rounded to 2 decimals at the printed
-  precision (half a unit of the 6th decimal), so every IPLM row would mismatch; its UPLM all
-  match. Move it to `terbitan/2023/` in place of Tabel 44 once the comparison uses the
-  unrounded IPLM.
+  An IPLM printed with more than 2 decimals (data.go.id) is compared with the unrounded
+  computation at its own precision.
 
 Provinces: Nusa Tenggara Timur (Kemendagri 53, 22 regencies) and DI Yogyakarta (34, 5).
 

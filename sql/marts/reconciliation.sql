@@ -15,8 +15,15 @@ WITH areas AS (
     SELECT 'national' AS level, '00' AS bps_code, 'Indonesia' AS area_name, '00' AS province_bps_code, *
     FROM iplm_national WHERE year = $year
 ), computed AS (
-    -- every element of the method applied to the year, and the IPLM (the long scores table)
-    SELECT level, bps_code, element AS measure, value AS computed FROM iplm_scores WHERE year = $year
+    -- every element of the method applied to the year, and the IPLM (the long scores table); the
+    -- IPLM also unrounded (100 x the mean of the unrounded elements), for a table that prints it so
+    SELECT s.level, s.bps_code, s.element AS measure, s.value AS computed,
+           CASE WHEN s.element = 'iplm' THEN u.unrounded END AS computed_unrounded
+    FROM iplm_scores s
+    LEFT JOIN (SELECT level, bps_code,
+                      CASE WHEN count(value) = count(*) THEN 100 * avg(value) END AS unrounded
+               FROM iplm_scores WHERE year = $year AND element <> 'iplm' GROUP BY ALL) u USING (level, bps_code)
+    WHERE s.year = $year
 ), published_wide AS (
     SELECT level, bps_code, region_text, source_file, row_number, coalesce(publishes_uplm, true) AS publishes_uplm,
            uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7, iplm,
@@ -44,7 +51,12 @@ WITH areas AS (
     INTO NAME input VALUE amount
 ), compared AS (
     SELECT coalesce(c.level, p.level) AS level, coalesce(c.bps_code, p.bps_code) AS bps_code,
-           coalesce(c.measure, p.measure) AS measure, c.computed, p.published, p.region_text,
+           coalesce(c.measure, p.measure) AS measure,
+           -- an IPLM printed with more than 2 decimals (data.go.id: 62.969633) was not rounded: compare
+           -- it with the unrounded computation, at its own precision
+           CASE WHEN c.measure = 'iplm' AND p.decimals > 2 THEN c.computed_unrounded ELSE c.computed END
+               AS computed,
+           p.published, p.region_text,
            p.source_file, p.row_number, p.decimals,
            -- Half a unit of the value's last printed decimal (0,4189: 0.00005, 0.271669: 0.0000005,
            -- 62,62: 0.005), without a published value (or its precision), the report's 4 and 2 decimals.

@@ -491,7 +491,7 @@ def test_sample_open_data_tables(sample_dir):
     assert [r[0] for r in rows[1:]] == ["3400", "3401", "3402", "3403", "3404", "3471"]
     assert rows[2][1] == "Kabupaten Kulon Progo" and {r[3] for r in rows[1:]} == {"Poin"}
     # data.go.id 2023 (parked: not read by the pipeline): Kemendagri codes as numbers, 6 decimals
-    rows = read_any(sample_dir / "terbitan_pending" / "2023" / "iplm_2023_kabkota_data_go_id.csv")
+    rows = read_any(sample_dir / "terbitan" / "2023" / "iplm_2023_kabkota_data_go_id.csv")
     assert rows[0][:7] == ["No.", "Prov", "Kodprov", "Kabkot (Kabkot)", "Kodkabkot", "Lat", "Long"]
     sabu = next(r for r in rows if r[3] == "Kab. Sabu Raijua")
     assert sabu[2] == "53" and sabu[4] == "53.2"
