@@ -9,6 +9,7 @@ from __future__ import annotations
 import dagster as dg
 
 from iplm_pipeline.defs.bps.assets import bps_indicators
+from iplm_pipeline.defs.marts.analytics import iplm_targets, tpbis_comparison
 from iplm_pipeline.defs.marts.assets import (
     data_completeness,
     iplm_scores,
@@ -22,7 +23,7 @@ from iplm_pipeline.resources import IplmResource
 from iplm_pipeline.schedules import annual_schedule, iplm_year_job
 
 ASSETS = [bps_indicators, library_registrations, published_scores, iplm_scores, data_completeness,
-          reconciliation, library_region_mismatches, marts_file]
+          reconciliation, library_region_mismatches, iplm_targets, tpbis_comparison, marts_file]
 
 defs = dg.Definitions(
     assets=ASSETS,

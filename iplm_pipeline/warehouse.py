@@ -40,7 +40,8 @@ SCHEMA_FILES = ("schema/staging.sql", "schema/marts.sql")
 # Tables whose rows belong to one IPLM year: publishing replaces the run's years only.
 YEAR_TABLES = ("staging.bps_values", "staging.bps_tables", "staging.libraries", "staging.published",
                "iplm_regency", "iplm_province", "iplm_national", "quarantine", "source_files",
-               "corrections_applied", "data_completeness", "reconciliation", "library_region_mismatches")
+               "corrections_applied", "data_completeness", "reconciliation", "library_region_mismatches",
+               "iplm_targets", "tpbis_comparison")
 # Reference tables, rewritten whole from the project's reference data on every publish.
 REFERENCE_TABLES = ("regions", "methodology", "methodology_elements", "methodology_bands")
 PUBLISH_LOCK_TIMEOUT_S = 600

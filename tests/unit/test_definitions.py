@@ -14,8 +14,11 @@ GRAPH = {
     "data_completeness": ["iplm_regency", "library_registrations"],
     "reconciliation": ["bps_indicators", "iplm_national", "iplm_province", "iplm_regency", "published_scores"],
     "library_region_mismatches": ["library_registrations"],
+    "iplm_targets": ["iplm_regency"],
+    "tpbis_comparison": ["iplm_regency", "library_registrations"],
     "marts_file": ["bps_indicators", "data_completeness", "iplm_national", "iplm_province", "iplm_regency",
-                   "library_region_mismatches", "library_registrations", "published_scores", "reconciliation"],
+                   "iplm_targets", "library_region_mismatches", "library_registrations", "published_scores",
+                   "reconciliation", "tpbis_comparison"],
 }
 CHECKS = {
     ("bps_indicators", "rows_accounted"), ("library_registrations", "rows_accounted"),

@@ -10,7 +10,7 @@ from iplm_pipeline.resources import IplmResource, report, run_years
 
 PUBLISHED_ASSETS = ["bps_indicators", "library_registrations", "published_scores", "iplm_regency",
                     "iplm_province", "iplm_national", "data_completeness", "reconciliation",
-                    "library_region_mismatches"]
+                    "library_region_mismatches", "iplm_targets", "tpbis_comparison"]
 
 
 @yearly_asset(
