@@ -35,6 +35,7 @@ from iplm_pipeline.config import MARTS_FILE_NAME, SQL_DIR
 from iplm_pipeline.errors import IplmError
 from iplm_pipeline.methodology import load_registry
 from iplm_pipeline.regions import load_regions
+from iplm_pipeline.release import record_release_changes
 
 SCHEMA_FILES = ("schema/staging.sql", "schema/marts.sql")
 # Tables whose rows belong to one IPLM year: publishing replaces the run's years only.
@@ -312,6 +313,7 @@ class Warehouse:
                 con.close()
             else:
                 ready = self._merge(run_id, build, years)
+            record_release_changes(ready, self.published, self.build_dir / f"{run_id}.release-base.duckdb")
             _fsync(ready)
             if self.published.exists():
                 link = self.build_dir / f"{run_id}.previous"
