@@ -374,3 +374,13 @@ def compute_targets(con: duckdb.DuckDBPyConnection, year: int, weights: Mapping[
     if "addition" in frame:
         frame["addition"] = frame["addition"].astype("Int64")
     return frame
+
+
+def method_from_registry(year: int) -> TargetMethod:
+    """The year's method straight from the registry (methodology.toml), for tests and notebooks."""
+    from iplm_pipeline.methodology import get_method
+
+    m = get_method(year)
+    elements = tuple(Element(e.uplm, e.name, e.actual, e.base, e.factor.numerator, e.factor.denominator)
+                     for e in m.elements)
+    return TargetMethod(year, m.method_id, m.cap, elements, tuple((b.lower, b.category) for b in m.bands))

@@ -13,8 +13,9 @@ Every row resolves through the one region lookup (regions.py); a code or name it
 know stops the run with the file and row (exit 2), never a guess. A regency counts as a
 partner from the earliest `joined_year` of any row in it (regency, desa or npp); a library
 only when its NPP is listed. The mart compares partner and non-partner groups descriptively:
-a difference between groups is not an effect of the programme (partners were not chosen at
-random), so no label or comment says otherwise. No folder or no file = an empty mart.
+partners were not chosen at random, so a difference between the groups says nothing about
+what the programme did, and no label or comment uses causal words. No folder or no file =
+an empty mart.
 """
 
 from __future__ import annotations
