@@ -578,6 +578,11 @@ files.
   per library, several files per year.
 - `terbitan/<year>/`: "Tabel 44 Rekapitulasi UPLM Per Kab/Kota" for 2023 (xlsx) and 2024
   (csv), split into pages of {PAGE_ROWS} rows with the header repeated.
+- `tpbis/tpbis_partners.csv` (optional source, kept by hand, not written by this script):
+  a SYNTHETIC list of TPBIS partners (Transformasi Perpustakaan Berbasis Inklusi Sosial),
+  made up for the `tpbis_comparison` mart: a few NTT and DIY regencies (by BPS code,
+  Kemendagri code or name), one Sleman desa code and five NPPs of libraries in the exports
+  above, with invented joining years. It is not the real partner list.
 
 Provinces: Nusa Tenggara Timur (Kemendagri 53, 22 regencies) and DI Yogyakarta (34, 5).
 
