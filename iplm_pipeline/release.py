@@ -184,7 +184,10 @@ def record_release_changes(ready: Path, published: Path, scratch: Path) -> None:
 # --------------------------------------------------------------------------- `iplm diff`
 def summary_lines(con: duckdb.DuckDBPyConnection, max_lines: int = 20) -> list[str]:
     """A one-screen summary of the published file's release_changes."""
-    release = con.execute("SELECT released_at, note FROM release_changes WHERE kind = 'release'").fetchone()
+    try:
+        release = con.execute("SELECT released_at, note FROM release_changes WHERE kind = 'release'").fetchone()
+    except duckdb.CatalogException:
+        release = None
     if release is None:
         return ["This marts file has no release record (published before release_changes existed)."]
     released_at, note = release
