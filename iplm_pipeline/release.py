@@ -7,7 +7,7 @@ analyst may hold it), attached read-only and compared table by table with the re
 result replaces the ready file's `release_changes`:
 
 - kind `release`: one row, when and against what (or "first release");
-- kind `table`: per table (and year, for year tables) rows before and after, and rows added,
+- kind `table`: per table (and `iplm_year`, for year tables) rows before and after, and rows added,
   removed and changed by the table's grain key (`GRAIN_KEYS`; a table without one is compared
   as whole rows, so a changed row counts as one removed and one added);
 - kind `area`: per score-mart area and year whose `iplm` or `category` changed, old and new.
@@ -162,10 +162,10 @@ def record_release_changes(ready: Path, published: Path, scratch: Path) -> None:
             con.execute("INSERT INTO release_changes (released_at, kind, note) VALUES (?, 'release', ?)",
                         [released_at, "compared with the file it replaces (now iplm.previous.duckdb)"])
             _insert_many(con,
-                "INSERT INTO release_changes (released_at, kind, table_name, year, rows_before, rows_after, "
+                "INSERT INTO release_changes (released_at, kind, table_name, iplm_year, rows_before, rows_after, "
                 "rows_added, rows_removed, rows_changed, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", table_rows)
             _insert_many(con,
-                "INSERT INTO release_changes (released_at, kind, table_name, year, level, bps_code, area_name, "
+                "INSERT INTO release_changes (released_at, kind, table_name, iplm_year, level, bps_code, area_name, "
                 "measure, old_value, new_value) VALUES (?, 'area', ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(released_at, *r) for r in area_rows])
         except duckdb.Error as exc:
@@ -193,16 +193,16 @@ def summary_lines(con: duckdb.DuckDBPyConnection, max_lines: int = 20) -> list[s
     released_at, note = release
     head = f"Release of {released_at:%Y-%m-%d %H:%M:%S} UTC: {note}."
     tables = con.execute("""
-        SELECT table_name, year, rows_before, rows_after, rows_added, rows_removed, rows_changed, note
+        SELECT table_name, iplm_year, rows_before, rows_after, rows_added, rows_removed, rows_changed, note
         FROM release_changes WHERE kind = 'table' AND (rows_added + rows_removed + rows_changed > 0
                                                          OR note LIKE 'columns differ%' OR note LIKE 'table %')
-        ORDER BY table_name, year""").fetchall()
+        ORDER BY table_name, iplm_year""").fetchall()
     areas = con.execute("""
-        SELECT year, level, bps_code, area_name,
+        SELECT iplm_year, level, bps_code, area_name,
                max(old_value) FILTER (measure = 'iplm'), max(new_value) FILTER (measure = 'iplm'),
                max(old_value) FILTER (measure = 'category'), max(new_value) FILTER (measure = 'category')
-        FROM release_changes WHERE kind = 'area' GROUP BY year, level, bps_code, area_name
-        ORDER BY year, CASE level WHEN 'national' THEN 0 WHEN 'province' THEN 1 ELSE 2 END, bps_code""").fetchall()
+        FROM release_changes WHERE kind = 'area' GROUP BY iplm_year, level, bps_code, area_name
+        ORDER BY iplm_year, CASE level WHEN 'national' THEN 0 WHEN 'province' THEN 1 ELSE 2 END, bps_code""").fetchall()
     if note.startswith("first release") or note.startswith("comparison with the previous file failed"):
         return [head]
     if not tables and not areas:

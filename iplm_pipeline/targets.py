@@ -137,8 +137,21 @@ def _with(inputs: Mapping[str, float], measure: str, added: float) -> dict[str, 
 
 
 def _reaches(inputs: Mapping[str, float], method: TargetMethod, target: Decimal) -> bool:
+    """iplm(inputs) >= target; the exact decimal rounding only near the rounding boundary."""
+    values = [uplm(e, inputs, method.cap) for e in method.elements]
+    if any(v is None for v in values):
+        return False
+    margin = 100 * sum(values) / len(values) - (float(target) - 0.005)
+    if abs(margin) > 1e-6:
+        return margin > 0
     score = iplm(inputs, method)
     return score is not None and score >= target
+
+
+def _gain_needed(inputs: Mapping[str, float], method: TargetMethod, target: Decimal) -> float:
+    """The UPLM sum still missing to reach `target` (before rounding): a first guess for searches."""
+    values = [uplm(e, inputs, method.cap) or 0.0 for e in method.elements]
+    return len(values) * (float(target) - 0.005) / 100 - sum(values)
 
 
 def _to_cap(e: Element, inputs: Mapping[str, float], cap: float) -> int:
@@ -152,9 +165,22 @@ def _to_cap(e: Element, inputs: Mapping[str, float], cap: float) -> int:
     return d
 
 
-def _smallest(ok, hi: int) -> int:
-    """Smallest d in [1, hi] with ok(d), for a monotone ok with ok(hi) true."""
+def _smallest(ok, hi: int, guess: float | None = None) -> int:
+    """Smallest d in [1, hi] with ok(d), for a monotone ok with ok(hi) true.
+
+    A good `guess` (the continuous solution) settles it in two or three evaluations;
+    the binary search makes any guess safe."""
     lo = 1
+    if guess is not None and guess == guess:
+        g = min(max(1, math.ceil(guess)), hi)
+        if ok(g):
+            if g == 1 or not ok(g - 1):
+                return g
+            hi = g - 1
+        else:
+            if g + 1 <= hi and ok(g + 1):
+                return g + 1
+            lo = min(g + 2, hi)
     while lo < hi:
         mid = (lo + hi) // 2
         if ok(mid):
@@ -191,7 +217,8 @@ def single_addition(inputs: Mapping[str, float], measure: str, method: TargetMet
         if not _reaches(top, method, target):
             return None, (f"not enough alone: with UPLM{e.uplm} at its cap ({cap:g}, {measure} + {hi}) "
                           f"the IPLM is {iplm(top, method)}, below {target}")
-        return _smallest(lambda d: _reaches(_with(inputs, measure, d), method, target), hi), None
+        guess = _gain_needed(inputs, method, target) * standard
+        return _smallest(lambda d: _reaches(_with(inputs, measure, d), method, target), hi, guess), None
     # The input is also the base of other standards: not monotone, search every addition.
     hi = min(hi, MAX_SCAN)
     scores = _scan(inputs, measure, np.arange(1, hi + 1, dtype=float), method)
@@ -265,7 +292,8 @@ def combined_plan(inputs: Mapping[str, float], method: TargetMethod, target: Dec
                 return new
 
             hi = _to_cap(e, state, cap)
-            d = _smallest(lambda d: _reaches(joint(d), method, target), hi) \
+            guess = _gain_needed(state, method, target) * e.standard(state)
+            d = _smallest(lambda d: _reaches(joint(d), method, target), hi, guess) \
                 if _reaches(joint(hi), method, target) else hi
             new = joint(d)
             for measure in plan:

@@ -385,12 +385,13 @@ FROM judged;
 COMMENT ON VIEW iplm_trends IS 'One row per (year, level, area, element incl. iplm): the value, the previous year''s value and the delta. comparable is false (and delta NULL) when the previous year''s method_id differs (2022 uncapped -> 2023 capped) or the previous year or area is missing; note says why. Elements from methodology_elements.';
 
 -- Release changes (iplm_pipeline/release.py): written into each new marts file at publish time,
--- comparing it with the file it replaces (which becomes iplm.previous.duckdb).
+-- comparing it with the file it replaces (which becomes iplm.previous.duckdb). Not a year table:
+-- the whole table describes one publish, so its year column is iplm_year, not year.
 CREATE TABLE IF NOT EXISTS release_changes (
     released_at TIMESTAMP NOT NULL,
     kind VARCHAR NOT NULL,
     table_name VARCHAR,
-    year INTEGER,
+    iplm_year INTEGER,
     rows_before BIGINT,
     rows_after BIGINT,
     rows_added BIGINT,
