@@ -52,8 +52,11 @@ def default_year() -> int:
     return present[-1]
 
 
-def materialise(years: list[int], *, log=print) -> int:
-    """Run the `iplm_year` job for `years` in one in-process run; return the exit code."""
+def materialise(years: list[int], *, log=print, method: str | None = None) -> int:
+    """Run the `iplm_year` job for `years` in one in-process run; return the exit code.
+
+    `method` applies another registered method to the years' data instead of their own
+    (every score row then says it is not the official method)."""
     import warnings
 
     import dagster as dg
@@ -63,15 +66,20 @@ def materialise(years: list[int], *, log=print) -> int:
     from iplm_pipeline.warehouse import Warehouse
 
     for year in years:
-        load_registry().get(year)  # unknown year: a clear MethodologyError before anything runs
+        # An unknown year, or a method not computable yet: a clear MethodologyError before anything runs.
+        load_registry().get(year, method).require_computable()
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     from iplm_pipeline.definitions import defs
 
     job = defs.resolve_job_def("iplm_year")
     run_id = str(uuid.uuid4())
+    from iplm_pipeline.resources import METHOD_TAG
+
     tags = ({"dagster/asset_partition_range_start": str(years[0]),
              "dagster/asset_partition_range_end": str(years[-1])} if len(years) > 1 else {})
+    if method:
+        tags[METHOD_TAG] = method
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     started = time.perf_counter()
     try:
@@ -102,7 +110,7 @@ def _where_to_look(year: int) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     year = args.year or default_year()
-    code = materialise([year])
+    code = materialise([year], method=args.method)
     if code == 0:
         print(_where_to_look(year))
     return code
@@ -112,7 +120,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     if args.to_year < args.from_year:
         raise IplmError(f"--to {args.to_year} is before --from {args.from_year}.")
     years = list(range(args.from_year, args.to_year + 1))
-    code = materialise(years)
+    code = materialise(years, method=args.method)
     if code == 0:
         print(_where_to_look(years[-1]))
     return code
@@ -129,7 +137,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
                               "GROUP BY ALL ORDER BY ALL", [year]).fetchall()
         if not summary:
             raise IplmError(f"No reconciliation rows for {year} in the marts: run `iplm run --year {year}` first.")
-        mismatches = query_sql(con, "marts/reconcile_report.sql", year=year)
+        mismatches = query_sql(con, "reports/reconcile_report.sql", year=year)
     finally:
         con.close()
     print(f"IPLM {year} reconciliation (rows per level and status):")
@@ -165,13 +173,87 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from iplm_pipeline.outputs import load_year, resolve_province
+    from iplm_pipeline.outputs.export import export, infer_format
+
+    province = resolve_province(args.province) if args.province else None
+    result = export(load_year(args.year), layout=args.layout, fmt=infer_format(Path(args.out), args.format),
+                    out=Path(args.out), level=args.level, province=province)
+    print(f"Wrote {result.rows} rows to {result.path.resolve()}\n  data dictionary: {result.dictionary.resolve()}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from iplm_pipeline.outputs import load_year, resolve_province
+    from iplm_pipeline.outputs.report import build_report
+
+    province = resolve_province(args.province)
+    out = build_report(load_year(args.year), province, Path(args.out))
+    print(f"Wrote the IPLM {args.year} report of {province.name} to {out.resolve()}")
+    return 0
+
+
+def cmd_chart(args: argparse.Namespace) -> int:
+    from iplm_pipeline.outputs import load_year, resolve_province
+    from iplm_pipeline.outputs.chart import build_chart
+
+    province = resolve_province(args.province)
+    out = build_chart(load_year(args.year), province, Path(args.out), element=args.element)
+    print(f"Wrote the {args.element or 'IPLM'} {args.year} chart of {province.name} to {out.resolve()}")
+    return 0
+
+
+def add_output_commands(sub) -> None:
+    """`iplm export|report|chart`: what analysts take away (iplm_pipeline/outputs/)."""
+    from iplm_pipeline.outputs.export import FORMATS, LAYOUTS, LEVELS
+
+    province_help = "province: BPS or Kemendagri code (53), name or alias (NTT, 'Nusa Tenggara Timur')"
+    marts_help = "marts folder (default: $IPLM_MARTS_DIR or data/marts)"
+
+    p = sub.add_parser("export", help="write one year's scores as CSV/Parquet/XLSX (Satu Data or long layout) "
+                                      "with a data dictionary beside it")
+    p.add_argument("--year", type=int, required=True, help="IPLM year")
+    p.add_argument("--level", choices=LEVELS, default="all",
+                   help="areas to export (default all: regencies, then their province, per province; nation last)")
+    p.add_argument("--layout", choices=LAYOUTS, default="satudata")
+    p.add_argument("--format", choices=FORMATS, help="default: from the --out suffix")
+    p.add_argument("--out", required=True, help="file to write; <name>.dictionary.csv is written beside it")
+    p.add_argument("--province", help=f"only this {province_help}")
+    p.add_argument("--marts-dir", help=marts_help)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("report", help="write one province's year as an Excel workbook (Tabel 44 recap, a sheet "
+                                      "per area with its detail block, completeness, reconciliation, chart)")
+    p.add_argument("--year", type=int, required=True, help="IPLM year")
+    p.add_argument("--province", required=True, help=province_help)
+    p.add_argument("--out", required=True, help="the .xlsx file to write")
+    p.add_argument("--marts-dir", help=marts_help)
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("chart", help="draw one province's regency scores as a slide-size PNG")
+    p.add_argument("--year", type=int, required=True, help="IPLM year")
+    p.add_argument("--province", required=True, help=province_help)
+    p.add_argument("--out", required=True, help="the .png file to write")
+    p.add_argument("--element", choices=[f"uplm{n}" for n in range(1, 8)],
+                   help="draw this UPLM (0-1) instead of the IPLM")
+    p.add_argument("--marts-dir", help=marts_help)
+    p.set_defaults(func=cmd_chart)
+
+
 def cmd_years(args: argparse.Namespace) -> int:
     from iplm_pipeline.methodology import load_registry
 
     for year in load_registry().years:
         m = load_registry().get(year)
-        cap = f"capped at {m.cap:g}" if m.cap is not None else "uncapped"
-        print(f"{year}  {m.method_id:<24} {m.status:<12} BPS {m.bps_reference_year}  {cap}")
+        shape = (("capped at " + f"{m.cap:g}" if m.cap is not None else "uncapped") if m.kind == "uplm"
+                 else f"{len(m.dimensions)} dimensions" + ("" if not m.missing() else ", not computable yet"))
+        print(f"{year}  {m.method_id:<22} {m.status:<12} {shape}")
+        columns: dict[str, list[str]] = {}
+        for indicator, c in m.bps_columns.items():
+            columns.setdefault(f"BPS {c.period} ({c.status})", []).append(indicator)
+        for what, indicators in columns.items():
+            print(f"      {what}: {', '.join(indicators)}")
     return 0
 
 
@@ -186,6 +268,79 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- inspect
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """Parse one raw file exactly as a run would and show what was found (exit 2 when refused)."""
+    import json
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise IplmError(f"{path}: no such file.")
+    if args.source == "bps":
+        from iplm_pipeline.defs.bps.ingest import INDICATORS, inspect_bps
+        from iplm_pipeline.regions import load_regions
+
+        if not args.indicator and not args.column:
+            indicator = path.parent.name if path.parent.name in INDICATORS else None
+            if indicator is None:
+                raise IplmError(f"{path}: say which column to read: --indicator ({', '.join(INDICATORS)}) or "
+                                "--column TEXT (the file is not in a bps/<indicator>/ folder).")
+        else:
+            indicator = args.indicator
+        found = inspect_bps(path, load_regions(), indicator=indicator, column=args.column, year=args.year)
+    elif args.source == "terbitan":
+        from iplm_pipeline.defs.terbitan.ingest import inspect_published
+
+        year = args.year or _year_of_folder(path)
+        found = inspect_published(path, year)
+    else:
+        from iplm_pipeline.defs.perpustakaan.inspect import inspect_export
+
+        year = args.year or _year_of_folder(path)
+        found = inspect_export(path, year)
+    found = {"file": str(path), "source": args.source, **found}
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False, indent=1, default=str))
+    else:
+        _print_inspection(found)
+    return 0
+
+
+def _year_of_folder(path: Path) -> int:
+    name = path.resolve().parent.name
+    if name.isdigit() and len(name) == 4:
+        return int(name)
+    raise IplmError(f"{path}: give --year (the file is not in a <year>/ folder).")
+
+
+def _print_inspection(found: dict) -> None:
+    print(f"{found['file']}")
+    for key in ("layout", "sheet", "header_rows", "provinces", "decimal_convention"):
+        if found.get(key) not in (None, [], ""):
+            print(f"  {key.replace('_', ' ')}: {found[key]}")
+    for column in found.get("columns", []) if isinstance(found.get("columns"), list) else []:
+        print(f"  column '{column['header']}': year {column['year']} (from the {column['year_from']}); "
+              f"{column['why']}; x{column['unit_multiplier']}"
+              + (f" ('{column['unit_from']}')" if column.get("unit_from") else "")
+              + f"; {column['decimal_convention']}")
+    if isinstance(found.get("columns"), dict):
+        for measure, header in found["columns"].items():
+            print(f"  {measure}: '{header}'")
+    for key in ("rows_read", "rows_kept", "rows_quarantined", "rows_skipped"):
+        if key in found:
+            print(f"  {key.replace('_', ' ')}: {found[key]}")
+    for note in found.get("notes", []):
+        print(f"  note: {note}")
+    for q in found.get("quarantined", [])[:20]:
+        print(f"  quarantined row {q['row_number']}: {q['reason']} ({q['detail'][:80]})")
+    rows = found.get("rows", [])
+    if rows:
+        keys = [k for k in rows[0] if k not in ("value_status",)]
+        print("  " + "  ".join(keys))
+        for r in rows:
+            print("  " + "  ".join("" if r[k] is None else str(r[k]) for k in keys))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="iplm", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -195,14 +350,20 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--marts-dir", help="marts folder (default: $IPLM_MARTS_DIR or data/marts)")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
 
+    def method(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--method", help="apply this registered method (e.g. capped-2023) instead of the year's own; "
+                                        "every row then says it is not the official method")
+
     p = sub.add_parser("run", help="materialise every asset for one IPLM year and publish the marts")
     p.add_argument("--year", type=int, help="IPLM year (default: latest registered year with exports)")
+    method(p)
     dirs(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("backfill", help="materialise a range of IPLM years in one run")
     p.add_argument("--from", dest="from_year", type=int, required=True)
     p.add_argument("--to", dest="to_year", type=int, required=True)
+    method(p)
     dirs(p)
     p.set_defaults(func=cmd_backfill)
 
@@ -240,8 +401,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clean", action="store_true", help="no messy rows (duplicates, junk, odd headers)")
     p.set_defaults(func=cmd_synth)
 
+    p = sub.add_parser("inspect", help="parse one raw file exactly as a run would and show what was found")
+    p.add_argument("file")
+    p.add_argument("--source", choices=("bps", "perpustakaan", "terbitan"), required=True)
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--indicator", help="BPS indicator whose column to read (default: the file's folder)")
+    which.add_argument("--column", help="read the column whose header matches TEXT (any BPS table)")
+    p.add_argument("--year", type=int, help="bps: only this BPS column year; perpustakaan/terbitan: the IPLM "
+                                            "year (default: the file's folder)")
+    p.add_argument("--json", action="store_true", help="one JSON object with a `rows` list")
+    p.set_defaults(func=cmd_inspect)
+
     p = sub.add_parser("years", help="list the registered IPLM methods per year")
     p.set_defaults(func=cmd_years)
+    add_output_commands(sub)
 
     p = sub.add_parser("query", help="run a read-only SQL query on the published marts")
     p.add_argument("sql")

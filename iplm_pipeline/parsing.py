@@ -146,6 +146,58 @@ def read_grid(path: Path, is_header: HeaderTest, *, expected: str, sheet: str | 
     return source.table(blank_rows=blank, rows=rows)
 
 
+@dataclass
+class Rows:
+    """Every row of a small table (BPS, published) as located cells, nothing interpreted yet.
+
+    Cells are trimmed text, except native xlsx numbers, which stay floats: they carry no
+    notation to decide (numbers.py). `rows` holds (spreadsheet row number, cells) for every
+    row of the sheet, blank ones included, so callers can account for each.
+    """
+
+    path: Path
+    sheet: str | None
+    rows: list[tuple[int, list[str | float]]]
+    sha256: str
+    delimiter: str | None = None
+
+    def where(self, row: int | None = None, column: str | None = None) -> Location:
+        return Location(self.path, self.sheet, row, column)
+
+
+def read_rows(path: Path, *, sheet: str | None = None) -> Rows:
+    """A small table's rows as they stand in the file, for callers that find the header themselves."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise SourceError(Location(path), f"unsupported file type '{path.suffix}'", "a .csv or .xlsx file",
+                          "Convert the file or remove it from the folder.")
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if suffix == ".xlsx":
+        name, grid = _xlsx_grid(path, raw, sheet, native_numbers=True)
+        return Rows(path, name, list(enumerate(grid, start=1)), digest)
+    text = _decode(path, raw)
+    delimiter = _sniff_delimiter(_head_lines(text))
+    records = [[cell_text(c) for c in r] for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    return Rows(path, None, list(enumerate(records, start=1)), digest, delimiter)
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter under which most non-blank rows have more than one filled cell.
+
+    Semicolon files carry decimal commas and comma files quote them, so counting raw
+    characters misleads; parsing the head under each candidate does not.
+    """
+    best, score = ",", -1
+    for delimiter in (",", ";", "\t"):
+        rows = list(csv.reader(lines, delimiter=delimiter))
+        filled = sum(1 for r in rows if sum(1 for c in r if c.strip()) > 1)
+        if filled > score:
+            best, score = delimiter, filled
+    return best
+
+
 def read_frame(path: Path, is_header: HeaderTest, *, expected: str, sheet: str | None = None) -> Table:
     """A large export as a DataFrame of text cells (same contract as `read_grid`), column-wise.
 
@@ -305,7 +357,8 @@ def _decode(path: Path, raw: bytes) -> str:
                           "Re-save the file as UTF-8 CSV.") from exc
 
 
-def _xlsx_grid(path: Path, raw: bytes, sheet: str | None) -> tuple[str, list[list[str]]]:
+def _xlsx_grid(path: Path, raw: bytes, sheet: str | None,
+               native_numbers: bool = False) -> tuple[str, list[list[str | float]]]:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -315,4 +368,7 @@ def _xlsx_grid(path: Path, raw: bytes, sheet: str | None) -> tuple[str, list[lis
                           "Re-export the file from the spreadsheet program.") from exc
     name = sheet if sheet in book.sheet_names else book.sheet_names[0]
     rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    if native_numbers:
+        return name, [[c.replace("\u00a0", " ").strip() if type(c) is str
+                       else float(c) if type(c) in (int, float) else cell_text(c) for c in r] for r in rows]
     return name, [[c if type(c) is str else cell_text(c) for c in r] for r in rows]

@@ -46,6 +46,9 @@ GRAIN_KEYS: dict[str, tuple[str, ...]] = {
     "methodology": ("year",),
     "methodology_elements": ("year", "uplm"),
     "methodology_bands": ("year", "lower"),
+    "methodology_bps_columns": ("year", "indicator"),
+    "methodology_applied": ("year", "uplm"),
+    "iplm_scores": ("year", "level", "bps_code", "element"),
 }
 # Score marts: (table, area name expression) whose areas' iplm and category changes are listed.
 SCORE_MARTS = {"iplm_regency": ("regency", "bps_code", "regency_name"),

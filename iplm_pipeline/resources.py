@@ -41,6 +41,17 @@ def run_years(context: dg.AssetExecutionContext) -> list[int]:
     return sorted(int(k) for k in context.partition_keys)
 
 
+METHOD_TAG = "iplm/method"
+
+
+def run_method(context: dg.AssetExecutionContext, year: int):
+    """The method applied to `year` in this run: the registered one, or the one named by the run's
+    `iplm/method` tag (`iplm run --method`), which then marks every row as not official."""
+    from iplm_pipeline.methodology import get_method
+
+    return get_method(year, context.run.tags.get(METHOD_TAG) or None)
+
+
 def report(context: dg.AssetExecutionContext, message: str) -> None:
     """A progress line: in the Dagster UI (run log) and on the `iplm` CLI's terminal."""
     context.log.info(message)

@@ -368,11 +368,19 @@ def area_targets(inputs: Mapping[str, float], method: TargetMethod, weights: Map
 
 # --------------------------------------------------------------------------- DuckDB
 def method_from_marts(con: duckdb.DuckDBPyConnection, year: int) -> TargetMethod:
-    """The year's method as the marts file registers it (methodology* tables)."""
-    method_id, cap = con.execute("SELECT method_id, cap FROM methodology WHERE year = ?", [year]).fetchone()
-    elements = tuple(Element(*r) for r in con.execute(
-        "SELECT uplm, name, actual_measure, base_measure, factor_numerator, factor_denominator "
-        "FROM methodology_elements WHERE year = ? ORDER BY uplm", [year]).fetchall())
+    """The method the year's scores were computed with (methodology_applied; else the registered
+    one in methodology / methodology_elements), with the year's bands (methodology_bands)."""
+    columns = "uplm, name, actual_measure, base_measure, factor_numerator, factor_denominator"
+    applied = con.execute(f"SELECT {columns}, method_id, cap FROM methodology_applied WHERE year = ? "
+                          "ORDER BY uplm", [year]).fetchall()
+    if applied:
+        method_id, cap = applied[0][-2:]
+        elements = tuple(Element(*r[:-2]) for r in applied)
+    else:
+        method_id, cap = con.execute("SELECT method_id, cap FROM methodology WHERE year = ?", [year]).fetchone()
+        elements = tuple(Element(*r) for r in con.execute(
+            f"SELECT {columns} FROM methodology_elements WHERE year = ? AND coalesce(official, true) "
+            "ORDER BY uplm", [year]).fetchall())
     actuals = [e.actual for e in elements]
     if len(set(actuals)) != len(actuals):
         raise ValueError(f"{year}: two elements share an actual measure; targets need one element per input")

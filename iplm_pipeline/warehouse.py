@@ -42,9 +42,9 @@ SCHEMA_FILES = ("schema/staging.sql", "schema/marts.sql")
 YEAR_TABLES = ("staging.bps_values", "staging.bps_tables", "staging.libraries", "staging.published",
                "iplm_regency", "iplm_province", "iplm_national", "quarantine", "source_files",
                "corrections_applied", "data_completeness", "reconciliation", "library_region_mismatches",
-               "iplm_targets", "tpbis_comparison")
+               "methodology_applied", "iplm_scores", "iplm_targets", "tpbis_comparison")
 # Reference tables, rewritten whole from the project's reference data on every publish.
-REFERENCE_TABLES = ("regions", "methodology", "methodology_elements", "methodology_bands")
+REFERENCE_TABLES = ("regions", "methodology", "methodology_elements", "methodology_bands", "methodology_bps_columns")
 PUBLISH_LOCK_TIMEOUT_S = 600
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
@@ -145,6 +145,7 @@ def write_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
         "methodology": registry.years_frame(),
         "methodology_elements": registry.elements_frame(),
         "methodology_bands": registry.bands_frame(),
+        "methodology_bps_columns": registry.bps_columns_frame(),
     }
     for table, frame in frames.items():
         con.execute(f"DELETE FROM {table}")

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import openpyxl
 
+from iplm_pipeline.methodology import get_method
+
 LIBRARY_HEADER = ["No", "NPP", "Nama Perpustakaan", "Jenis Perpustakaan", "Subjenis", "Provinsi",
                   "Kabupaten/Kota", "Kecamatan", "Jumlah Koleksi Judul", "Jumlah Koleksi Eksemplar",
                   "Jumlah Pustakawan", "Jumlah Tenaga Teknis Perpustakaan", "Rata-rata Kunjungan per Hari",
@@ -99,32 +101,39 @@ def sabu_raijua_libraries() -> list[list]:
     return rows
 
 
-# BPS reference year 2022 figures for Kab. Sabu Raijua: P = 93,33 thousand, K = 208, CS = 26 344, CA = 0.
+# BPS figures for Kab. Sabu Raijua, IPLM 2024: P = 93,33 thousand, K = 208, CS = 26 344, CA = 0. Counts are
+# written without grouping: a column of only `24.102`-style cells reads two ways and is refused.
 SABU_RAIJUA_BPS = {
     "penduduk": "93,33", "desa_kelurahan": "63", "sekolah": "145", "perguruan_tinggi": "-",
-    "murid": "24.102", "guru": "2.242", "mahasiswa": "-", "dosen": "-",
+    "murid": "24102", "guru": "2242", "mahasiswa": "-", "dosen": "-",
 }
 # Two neighbours so name resolution (Kupang vs Kota Kupang) is exercised; synthetic figures.
 NEIGHBOURS = {
     "Kupang": {"penduduk": "380,15", "desa_kelurahan": "177", "sekolah": "640", "perguruan_tinggi": "3",
-               "murid": "78.210", "guru": "6.104", "mahasiswa": "2.500", "dosen": "120"},
+               "murid": "78210", "guru": "6104", "mahasiswa": "2500", "dosen": "120"},
     "Kota Kupang": {"penduduk": "466,63", "desa_kelurahan": "51", "sekolah": "420", "perguruan_tinggi": "28",
-                    "murid": "101.330", "guru": "7.010", "mahasiswa": "60.002", "dosen": "2.950"},
+                    "murid": "101330", "guru": "7010", "mahasiswa": "60002", "dosen": "2950"},
 }
 
 
 def write_sabu_raijua(raw: Path, *, year: int = 2024, with_published: bool = True) -> Path:
-    """A small NTT dataset: Sabu Raijua (real totals) plus Kupang and Kota Kupang (synthetic)."""
-    bps_year = year - 2
+    """A small NTT dataset: Sabu Raijua (real totals) plus Kupang and Kota Kupang (synthetic).
+
+    Each table holds the column the registry takes for `year` (IPLM 2024: population 2023, the
+    rest 2022) and the year before it, which is not available (`x`) except for Sabu Raijua's
+    population, whose real 2022 value (91 877) is there to be ignored."""
+    periods = get_method(year).bps_periods
     for indicator, sabu in SABU_RAIJUA_BPS.items():
         ribu = indicator == "penduduk"
-        rows = [("Kab. Sabu Raijua" if indicator == "sekolah" else "Sabu Raijua", ["x", sabu])]
+        before = "91,88" if ribu else "x"
+        rows = [("Kab. Sabu Raijua" if indicator == "sekolah" else "Sabu Raijua", [before, sabu])]
         rows += [(name, ["x", figures[indicator]]) for name, figures in NEIGHBOURS.items()]
         rows.append(("Nusa Tenggara Timur", ["x", "…"]))  # aggregate not checked in this fixture
         title = (f"Jumlah {indicator} Menurut Kabupaten/Kota"
                  f"{' (Ribu Jiwa)' if ribu else ''} di Provinsi Nusa Tenggara Timur")
+        taken = int(periods[indicator])
         write_rows(raw / "bps" / indicator / "ntt.csv",
-                   bps_table(title, [bps_year - 1, bps_year], rows, unit_row="Satuan: Ribu Jiwa" if ribu else None),
+                   bps_table(title, [taken - 1, taken], rows, unit_row="Satuan: Ribu Jiwa" if ribu else None),
                    delimiter=";" if indicator in ("penduduk", "murid") else ",")
     libraries = sabu_raijua_libraries()
     neighbours = [library_row(200 + i, f"5301{i:03d}U{i + 1:07d}", "Umum", "Kupang",
@@ -146,15 +155,15 @@ def write_sabu_raijua(raw: Path, *, year: int = 2024, with_published: bool = Tru
 def write_years(raw: Path, years: list[int], *, extra_libraries: int = 0) -> Path:
     """The `write_sabu_raijua` dataset for several IPLM years, in one raw folder.
 
-    BPS tables get one column per BPS reference year needed (IPLM year - 2: 2022/2023/2024 use
-    BPS 2020/2021/2022), with the same figures in each column; each IPLM year gets its own
+    BPS tables get one column per period the years take (methodology_bps_columns: e.g. population
+    2020/2022/2023 for IPLM 2022/2023/2024), with the same figures in each; each IPLM year gets its own
     library export (`perpustakaan/<year>/ntt.csv`, updated in March of that year) and no
     published table. Sabu Raijua's members (31 725 against a standard of 2% x 93 330) make its
     UPLM7 ~17: kept as is by the uncapped 2022 method, capped at 1 by the later ones.
     `extra_libraries` adds that many small Kupang libraries per year (a bigger, slower export).
     """
-    bps_years = sorted({year - 2 for year in years})
     for indicator, sabu in SABU_RAIJUA_BPS.items():
+        bps_years = sorted({int(get_method(year).bps_periods[indicator]) for year in years})
         ribu = indicator == "penduduk"
         rows = [("Kab. Sabu Raijua" if indicator == "sekolah" else "Sabu Raijua", [sabu] * len(bps_years))]
         rows += [(name, [figures[indicator]] * len(bps_years)) for name, figures in NEIGHBOURS.items()]
@@ -187,8 +196,8 @@ def write_library_year(raw: Path, year: int, *, extra_libraries: int = 0, kupang
 DIY_REGENCIES = ["Kulon Progo", "Bantul", "Gunungkidul", "Sleman", "Kota Yogyakarta"]
 DIY_PREFIXES = ["3401", "3402", "3403", "3404", "3471"]
 # Per regency, chosen so every UPLM can be checked by hand: K = 40 + 59 + 1 = 100, P = 100 000.
-UNIFORM_BPS = {"penduduk": "100.000", "desa_kelurahan": "40", "sekolah": "59", "perguruan_tinggi": "1",
-               "murid": "9.000", "guru": "1.000", "mahasiswa": "500", "dosen": "50"}
+UNIFORM_BPS = {"penduduk": "100000", "desa_kelurahan": "40", "sekolah": "59", "perguruan_tinggi": "1",
+               "murid": "9000", "guru": "1000", "mahasiswa": "500", "dosen": "50"}
 # Per regency 50 libraries: C 100 000, T 20, V 1 000, S 5, A 1 000, M 1 000, so
 # UPLM1..7 = 0,5 0,5 0,5 0,5 5/(22,39% x 50) = 0,446628 0,5 0,5 and IPLM = 49,24 (Rendah).
 UNIFORM_UPLM = ["0,5000", "0,5000", "0,5000", "0,5000", "0,4466", "0,5000", "0,5000"]
@@ -215,8 +224,9 @@ def write_uniform_diy(raw: Path, year: int = 2024, *, aggregate_offsets: dict[st
     offsets = aggregate_offsets or {}
     for indicator, value in UNIFORM_BPS.items():
         number = int(value.replace(".", ""))
-        aggregate = f"{5 * number + offsets.get(indicator, 0):,}".replace(",", ".")
-        grid = bps_table(f"Jumlah {indicator} di Provinsi DI Yogyakarta", [year - 2],
+        aggregate = str(5 * number + offsets.get(indicator, 0))
+        period = int(get_method(year).bps_periods[indicator])
+        grid = bps_table(f"Jumlah {indicator} di Provinsi DI Yogyakarta", [period],
                          [*[(name, [value]) for name in DIY_REGENCIES], ("Provinsi D.I. Yogyakarta", [aggregate])])
         write_rows(raw / "bps" / indicator / "diy.xlsx", grid)
     rows = [row for prefix in DIY_PREFIXES for row in uniform_libraries(prefix)]

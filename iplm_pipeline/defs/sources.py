@@ -10,6 +10,7 @@ import pandas as pd
 
 from iplm_pipeline.checks import rows_accounted_spec, sql_check
 from iplm_pipeline.corrections import Correction, load_corrections
+from iplm_pipeline.ledger import SourceYear
 from iplm_pipeline.partitions import yearly_asset
 from iplm_pipeline.resources import IplmResource, report, run_years
 from iplm_pipeline.warehouse import write_source_year
@@ -19,7 +20,7 @@ from iplm_pipeline.warehouse import write_source_year
 class Staged:
     """One source's year, loaded: what to write and how to describe it."""
 
-    loaded: object  # has .quarantine, .ledger, .corrections frames
+    loaded: SourceYear
     summary: str  # the progress line's text
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # staging tables written as frames
     metadata: dict = field(default_factory=dict)

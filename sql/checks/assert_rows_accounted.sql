@@ -2,7 +2,9 @@
 -- rows_read comes from the reader; kept and quarantined are counted in the stored tables, so a
 -- row lost anywhere between the file and the marts shows here.
 WITH kept AS (
-    SELECT year, 'bps' AS source, source_file, count(*) AS n FROM staging.bps_values GROUP BY ALL
+    -- a BPS table row is kept once, whatever number of period columns it has values in
+    SELECT year, 'bps' AS source, source_file, count(DISTINCT (sheet, row_number)) AS n
+    FROM staging.bps_values GROUP BY ALL
     UNION ALL
     SELECT year, 'perpustakaan', source_file, count(*) FROM staging.libraries GROUP BY ALL
     UNION ALL

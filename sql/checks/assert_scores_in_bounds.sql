@@ -11,7 +11,11 @@ WITH scores AS (
 )
 SELECT s.mart, s.year, s.bps_code, s.uplm1, s.uplm2, s.uplm3, s.uplm4, s.uplm5, s.uplm6, s.uplm7, s.iplm,
        m.cap
-FROM scores s JOIN methodology m USING (year)
+FROM scores s
+JOIN (-- the cap of the method the year was computed with (methodology_applied), else the registered one
+      SELECT m.year, CASE WHEN a.year IS NOT NULL THEN a.cap ELSE m.cap END AS cap
+      FROM methodology m LEFT JOIN (SELECT DISTINCT year, cap FROM methodology_applied) a USING (year)) m
+  USING (year)
 WHERE s.year IN (SELECT unnest($years::INTEGER[]))
   AND (least(s.population, s.school_civitas, s.academic_civitas, s.institutions, s.libraries,
              s.collections, s.staff, s.visits_per_day, s.snp_libraries, s.participation, s.members) < 0

@@ -1,13 +1,14 @@
 -- Grain: one row per (level, area) for IPLM year $year: level 'regency' (bps_code 4 chars),
 -- 'province' (2 chars) and 'national' ('00'), with the eleven IPLM inputs.
--- Regencies: every regency of a province present in the year's BPS tables or library rows.
+-- Regencies: every regency of a province with library rows in the year (a national BPS table
+-- covers 38 provinces; only those with exports are computed). Each BPS indicator is taken from
+-- the column the registry names for the year (methodology_bps_columns: IPLM 2024 takes BPS's
+-- 2023 population column and the 2022 columns of the others).
 -- Province and national inputs are sums over their regencies; a sum with a missing part is
 -- missing (NULL), because a partial total would lower the index silently.
 
 CREATE OR REPLACE TEMP TABLE regency_universe AS
 WITH present AS (
-    SELECT DISTINCT province_bps_code FROM staging.bps_values WHERE year = $year
-    UNION
     SELECT DISTINCT r.province_bps_code
     FROM staging.libraries l JOIN regions r ON r.kemendagri_code = l.kemendagri_code
     WHERE l.year = $year
@@ -18,29 +19,29 @@ WHERE r.level = 'regency';
 
 CREATE OR REPLACE TEMP TABLE bps_components AS
 -- One row per (regency, indicator): the reference-year value, or why there is none.
-WITH indicators(indicator) AS (
-    VALUES ('penduduk'), ('desa_kelurahan'), ('sekolah'), ('murid'), ('guru'),
-           ('perguruan_tinggi'), ('mahasiswa'), ('dosen')
-), grid AS (
-    SELECT u.bps_code, u.province_bps_code, i.indicator FROM regency_universe u CROSS JOIN indicators i
+WITH grid AS (
+    SELECT u.bps_code, u.province_bps_code, c.indicator, c.bps_period
+    FROM regency_universe u CROSS JOIN (SELECT * FROM methodology_bps_columns WHERE year = $year) c
 )
 SELECT g.bps_code, g.indicator, v.value,
        CASE
            WHEN v.value IS NOT NULL THEN NULL
-           WHEN v.bps_code IS NOT NULL AND NOT t.has_bps_year THEN
-               format('{} {}: {} has no {} column', g.indicator, $bps_year, v.source_file, $bps_year)
            WHEN v.bps_code IS NOT NULL THEN
-               format('{} {}: not available in {} row {}', g.indicator, $bps_year, v.source_file,
+               format('{} {}: not available in {} row {}', g.indicator, g.bps_period, v.source_file,
                       v.row_number)
+           WHEN t.source_file IS NOT NULL AND NOT t.has_bps_year THEN
+               format('{} {}: {} has no {} column (it has {})', g.indicator, g.bps_period, t.source_file,
+                      g.bps_period, t.years_in_table)
            WHEN t.source_file IS NOT NULL THEN
-               format('{} {}: no row for this regency in {}', g.indicator, $bps_year, t.source_file)
-           ELSE format('{} {}: no BPS table for this province', g.indicator, $bps_year)
+               format('{} {}: no row for this regency in {}', g.indicator, g.bps_period, t.source_file)
+           ELSE format('{} {}: no BPS table for this province', g.indicator, g.bps_period)
        END AS missing_reason
 FROM grid g
 LEFT JOIN staging.bps_values v
        ON v.year = $year AND v.bps_code = g.bps_code AND v.indicator = g.indicator AND NOT v.is_aggregate
+      AND v.bps_period = g.bps_period
 LEFT JOIN (SELECT province_bps_code, indicator, min(source_file) AS source_file,
-                  bool_and(has_bps_year) AS has_bps_year
+                  bool_or(has_bps_year) AS has_bps_year, string_agg(DISTINCT years_in_table, '; ') AS years_in_table
            FROM staging.bps_tables WHERE year = $year GROUP BY ALL) t
        ON t.province_bps_code = g.province_bps_code AND t.indicator = g.indicator;
 
@@ -104,3 +105,17 @@ FROM (
     FROM regency
 )
 GROUP BY level, bps_code, province_bps_code;
+
+-- One row: the BPS column each input of IPLM year $year was taken from, for every score row.
+CREATE OR REPLACE TEMP TABLE input_periods AS
+WITH c AS (SELECT * FROM methodology_bps_columns WHERE year = $year)
+SELECT (SELECT bps_period FROM c WHERE indicator = 'penduduk') AS population_bps_year,
+       (SELECT CASE WHEN count(DISTINCT bps_period) = 1 THEN any_value(bps_period)
+                    ELSE string_agg(indicator || ' ' || bps_period, '; ' ORDER BY indicator) END
+        FROM c WHERE indicator IN ('desa_kelurahan', 'sekolah', 'perguruan_tinggi')) AS institutions_bps_year,
+       (SELECT CASE WHEN count(DISTINCT bps_period) = 1 THEN any_value(bps_period)
+                    ELSE string_agg(indicator || ' ' || bps_period, '; ' ORDER BY indicator) END
+        FROM c WHERE indicator IN ('murid', 'guru')) AS school_civitas_bps_year,
+       (SELECT CASE WHEN count(DISTINCT bps_period) = 1 THEN any_value(bps_period)
+                    ELSE string_agg(indicator || ' ' || bps_period, '; ' ORDER BY indicator) END
+        FROM c WHERE indicator IN ('mahasiswa', 'dosen')) AS academic_civitas_bps_year;

@@ -1,6 +1,6 @@
 -- Grain: one row per (year, unit, partner_group, measure) for IPLM year $year, from the resolved
 -- partner list `tpbis_partners_resolved` (iplm_pipeline/tpbis.py registers it).
--- unit 'regency': iplm and each UPLM of the year's method (methodology_elements), mean over the
+-- unit 'regency': iplm and each UPLM of the method applied (methodology_applied), mean over the
 --   group's regencies; completeness = share of the group's libraries that reported the field
 --   behind the measure (every input for iplm; libraries themselves are always counted: 1).
 -- unit 'library': each library's own fields (staging.libraries), mean over the libraries that
@@ -59,7 +59,7 @@ WITH partner_regency AS (
            count(*) AS n, count(l.value) AS n_with_value, avg(l.value) AS mean_value,
            any_value(s.share) AS completeness
     FROM regency_long l
-    LEFT JOIN (SELECT * FROM methodology_elements WHERE year = $year) e ON e.uplm = l.uplm
+    LEFT JOIN (SELECT uplm, name, actual_measure FROM methodology_applied WHERE year = $year) e ON e.uplm = l.uplm
     LEFT JOIN reported s ON s.partner_group = l.partner_group
                         AND s.measure = CASE WHEN l.uplm = 0 THEN '*' ELSE e.actual_measure END
     WHERE l.uplm = 0 OR e.uplm IS NOT NULL

@@ -12,21 +12,52 @@ COMMENT ON TABLE regions IS 'One row per province or kabupaten/kota (Kepmendagri
 
 CREATE TABLE IF NOT EXISTS methodology (
     year INTEGER NOT NULL, method_id VARCHAR NOT NULL, status VARCHAR NOT NULL,
-    bps_reference_year INTEGER NOT NULL, cap DOUBLE, description VARCHAR, note VARCHAR
+    bps_reference_year INTEGER NOT NULL, cap DOUBLE, description VARCHAR, note VARCHAR,
+    kind VARCHAR, computable BOOLEAN
 );
-COMMENT ON TABLE methodology IS 'One row per IPLM year with a registered method: status (final, provisional, approximate), BPS reference year, cap (NULL = uncapped). From iplm_pipeline/reference/methodology.toml.';
+COMMENT ON TABLE methodology IS 'One row per IPLM year with a registered method: kind (uplm: ratios to standards; dimensions: Perka 7/2025), status (final, provisional, approximate), the BPS year the report labels (bps_reference_year; the columns actually taken are in methodology_bps_columns), cap (NULL = uncapped), computable (false while parts of the method are unknown). From iplm_pipeline/reference/methodology.toml.';
+
+CREATE TABLE IF NOT EXISTS methodology_bps_columns (
+    year INTEGER NOT NULL, indicator VARCHAR NOT NULL, bps_period VARCHAR NOT NULL, bps_year INTEGER NOT NULL,
+    status VARCHAR NOT NULL, evidence VARCHAR
+);
+COMMENT ON TABLE methodology_bps_columns IS 'One row per (IPLM year, BPS indicator): the column of the BPS table the year takes (bps_period: a year such as 2023, or a school year 2022/2023) and how sure that is: verified (reproduces the published figures, evidence given), as labelled (what the report''s label names), assumed.';
 
 CREATE TABLE IF NOT EXISTS methodology_elements (
     year INTEGER NOT NULL, uplm INTEGER NOT NULL, name VARCHAR NOT NULL,
     actual_measure VARCHAR NOT NULL, base_measure VARCHAR NOT NULL,
+    factor_numerator BIGINT NOT NULL, factor_denominator BIGINT NOT NULL, cap DOUBLE,
+    method_id VARCHAR, method_status VARCHAR, official BOOLEAN
+);
+
+CREATE TABLE IF NOT EXISTS methodology_applied (
+    year INTEGER NOT NULL, method_id VARCHAR NOT NULL, method_status VARCHAR NOT NULL, official BOOLEAN NOT NULL,
+    uplm INTEGER NOT NULL, name VARCHAR NOT NULL, actual_measure VARCHAR NOT NULL, base_measure VARCHAR NOT NULL,
     factor_numerator BIGINT NOT NULL, factor_denominator BIGINT NOT NULL, cap DOUBLE
 );
+COMMENT ON TABLE methodology_applied IS 'One row per (IPLM year, element) of the method the year''s scores were computed with: the registered method, or another one asked for by name (iplm run --method), then official = false and method_status says so.';
 COMMENT ON TABLE methodology_elements IS 'One row per (IPLM year, UPLM element): UPLM = min(cap, actual_measure / (factor_numerator / factor_denominator x base_measure)).';
 
 CREATE TABLE IF NOT EXISTS methodology_bands (
     year INTEGER NOT NULL, lower DOUBLE NOT NULL, upper DOUBLE, category VARCHAR NOT NULL
 );
 COMMENT ON TABLE methodology_bands IS 'One row per (IPLM year, category band): lower <= IPLM < upper.';
+
+CREATE TABLE IF NOT EXISTS iplm_scores (
+    year INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    bps_code VARCHAR NOT NULL,
+    element VARCHAR NOT NULL,
+    element_number INTEGER,
+    element_name VARCHAR,
+    value DOUBLE,
+    actual DOUBLE,
+    standard DOUBLE,
+    method_id VARCHAR NOT NULL,
+    method_status VARCHAR NOT NULL,
+    warning VARCHAR
+);
+COMMENT ON TABLE iplm_scores IS 'One row per (year, level, area, element): every element of the method applied to the year (uplm1 ... uplmN, as many as the method has) with its actual, standard and unrounded value, and the IPLM (element iplm, 2 decimals). iplm_regency, iplm_province and iplm_national are its wide form.';
 
 CREATE TABLE IF NOT EXISTS iplm_regency (
     year INTEGER NOT NULL,
@@ -43,7 +74,10 @@ CREATE TABLE IF NOT EXISTS iplm_regency (
     category VARCHAR,
     method_status VARCHAR NOT NULL,
     missing_inputs VARCHAR,
-    warnings VARCHAR
+    warnings VARCHAR,
+    method_id VARCHAR,
+    population_bps_year VARCHAR, institutions_bps_year VARCHAR,
+    school_civitas_bps_year VARCHAR, academic_civitas_bps_year VARCHAR
 );
 COMMENT ON TABLE iplm_regency IS 'One row per (year, kabupaten/kota): the IPLM inputs, the seven unrounded UPLM, the IPLM (0-100, 2 decimals) and its category. Regencies of every province present in the year''s sources.';
 
@@ -61,7 +95,10 @@ CREATE TABLE IF NOT EXISTS iplm_province (
     category VARCHAR,
     method_status VARCHAR NOT NULL,
     missing_inputs VARCHAR,
-    warnings VARCHAR
+    warnings VARCHAR,
+    method_id VARCHAR,
+    population_bps_year VARCHAR, institutions_bps_year VARCHAR,
+    school_civitas_bps_year VARCHAR, academic_civitas_bps_year VARCHAR
 );
 COMMENT ON TABLE iplm_province IS 'One row per (year, province): inputs pooled (summed) over its regencies, UPLM and IPLM computed from the pooled counts, never averaged from regency scores.';
 
@@ -77,7 +114,10 @@ CREATE TABLE IF NOT EXISTS iplm_national (
     category VARCHAR,
     method_status VARCHAR NOT NULL,
     missing_inputs VARCHAR,
-    warnings VARCHAR
+    warnings VARCHAR,
+    method_id VARCHAR,
+    population_bps_year VARCHAR, institutions_bps_year VARCHAR,
+    school_civitas_bps_year VARCHAR, academic_civitas_bps_year VARCHAR
 );
 COMMENT ON TABLE iplm_national IS 'One row per year: inputs pooled over every regency of every province loaded for that year (see column provinces), UPLM and IPLM from the pooled counts.';
 
@@ -146,7 +186,7 @@ CREATE TABLE IF NOT EXISTS reconciliation (
     source_file VARCHAR,
     row_number INTEGER
 );
-COMMENT ON TABLE reconciliation IS 'One row per (year, level, bps_code, measure): computed against published. Levels regency/province/national compare uplm1..uplm7 and iplm; level source holds source checks: bps_aggregate:<indicator> (a BPS table''s aggregate row against the sum of its rows) and published_self:iplm (a printed IPLM against 100 x the mean of its own printed UPLM). status: match, mismatch, missing_published, missing_computed.';
+COMMENT ON TABLE reconciliation IS 'One row per (year, level, bps_code, measure): computed against published. Levels regency/province/national compare uplm1..uplm7 and iplm; level source holds source checks: bps_aggregate:<indicator> (a BPS table''s aggregate row against the sum of its rows) published_self:iplm (a printed IPLM against 100 x the mean of its own printed UPLM) and published_self:category (a printed category against the band of the printed IPLM). Areas published only in IPLM-only tables are compared on iplm alone. Tolerances follow each value''s printed precision. status: match, mismatch, missing_published, missing_computed.';
 
 CREATE TABLE IF NOT EXISTS library_region_mismatches (
     year INTEGER NOT NULL,
@@ -215,7 +255,7 @@ COMMENT ON TABLE schema_info IS 'One row: a digest of the DDL that made this fil
 -- The report's detail block per area (METHODOLOGY.md), from the same inputs as the index:
 -- shortfall to each standard, libraries per 100 000, people per collection and per staff member,
 -- shares in percent and the achievement of each UPLM in percent. Standards come from the year's
--- methodology_elements, never from constants here.
+-- methodology_applied, never from constants here.
 CREATE OR REPLACE VIEW iplm_detail AS
 WITH areas AS (
     SELECT year, 'regency' AS level, bps_code, regency_name AS area_name, population, school_civitas,
@@ -257,7 +297,7 @@ WITH areas AS (
                                                     WHEN 'participation' THEN a.participation
                                                     WHEN 'members' THEN a.members END
                             - 1e-9)) AS shortfall
-    FROM areas a JOIN methodology_elements e USING (year)
+    FROM areas a JOIN methodology_applied e USING (year)
 ), shortfall AS (
     SELECT year, level, bps_code,
            max(shortfall) FILTER (uplm = 1) AS shortfall_libraries,
@@ -271,11 +311,14 @@ WITH areas AS (
 )
 SELECT a.year, a.level, a.bps_code, a.area_name,
        s.* EXCLUDE (year, level, bps_code),
-       coalesce(ceil(100000 * t.libraries_umum / nullif(a.population, 0) - 1e-9), 0)
+       -- 0 when the population is 0; NULL (not 0) when it is not available
+       CASE WHEN a.population IS NOT NULL THEN coalesce(ceil(100000 * t.libraries_umum / nullif(a.population, 0) - 1e-9), 0) END
            AS public_libraries_per_100k_population,
-       coalesce(ceil(100000 * t.libraries_sekolah / nullif(a.school_civitas, 0) - 1e-9), 0)
+       CASE WHEN a.school_civitas IS NOT NULL
+            THEN coalesce(ceil(100000 * t.libraries_sekolah / nullif(a.school_civitas, 0) - 1e-9), 0) END
            AS school_libraries_per_100k_school_civitas,
-       coalesce(ceil(100000 * t.libraries_perguruan_tinggi / nullif(a.academic_civitas, 0) - 1e-9), 0)
+       CASE WHEN a.academic_civitas IS NOT NULL
+            THEN coalesce(ceil(100000 * t.libraries_perguruan_tinggi / nullif(a.academic_civitas, 0) - 1e-9), 0) END
            AS university_libraries_per_100k_academic_civitas,
        ceil(a.population / nullif(a.collections, 0) - 1e-9) AS people_per_collection,
        ceil(a.population / nullif(a.staff, 0) - 1e-9) AS people_per_staff,
@@ -323,8 +366,9 @@ CREATE TABLE IF NOT EXISTS iplm_targets (
 COMMENT ON TABLE iplm_targets IS 'One row per (year, kabupaten/kota, plan, input): plan single = the smallest whole addition of that input alone (the actual measure of one element of the year''s method) after which the IPLM rounded to 2 decimals reaches the next category band; plan combined = that input''s share of the cheapest combination (cost = weight x addition / standard, iplm_pipeline/reference/target_costs.toml). addition NULL with a reason where it cannot (element at its cap, standard 0, top band, uncapped method, no IPLM).';
 
 -- Trends: a view, so it always agrees with the score marts of the same file (a table per year
--- would keep a stale previous_value in year Y+1 after year Y is rerun alone). Elements per year
--- from methodology_elements; comparability from the method_id of each year in methodology.
+-- would keep a stale previous_value in year Y+1 after year Y is rerun alone). Elements and
+-- method_id per year from methodology_applied (what the scores were computed with), falling back
+-- to the registry (methodology, methodology_elements).
 CREATE OR REPLACE VIEW iplm_trends AS
 WITH areas AS (
     SELECT year, 'regency' AS level, bps_code, regency_name AS area_name, CAST(iplm AS DOUBLE) AS iplm,
@@ -341,23 +385,35 @@ WITH areas AS (
 ), long AS (
     SELECT l.*, CASE WHEN l.element = 'iplm' THEN 0 ELSE CAST(substr(l.element, 5) AS INTEGER) END AS uplm
     FROM (FROM areas UNPIVOT INCLUDE NULLS (value FOR element IN (iplm, COLUMNS('^uplm[0-9]+$')))) l
+), applied AS (
+    -- the elements and method each year's scores were computed with (methodology_applied; an
+    -- older file without it: the registered ones)
+    SELECT year, uplm, name, method_id, method_status, cap FROM methodology_applied
+    UNION ALL
+    SELECT e.year, e.uplm, e.name, m.method_id, m.status, m.cap
+    FROM methodology_elements e JOIN methodology m USING (year)
+    WHERE coalesce(e.official, true) AND e.year NOT IN (SELECT year FROM methodology_applied)
+), year_method AS (
+    SELECT year, any_value(method_id) AS method_id, any_value(method_status) AS status, any_value(cap) AS cap
+    FROM applied GROUP BY year
+    UNION ALL
+    SELECT year, method_id, status, cap FROM methodology WHERE year NOT IN (SELECT year FROM applied)
 ), named AS (
     -- only the elements the year's method has (an uplmN column beyond its count is not an element)
     SELECT l.*, coalesce(e.name, 'IPLM') AS element_name
     FROM long l
-    LEFT JOIN methodology_elements e ON e.year = l.year AND e.uplm = l.uplm
+    LEFT JOIN applied e ON e.year = l.year AND e.uplm = l.uplm
     WHERE l.uplm = 0 OR e.uplm IS NOT NULL
 ), years_present AS (
     SELECT DISTINCT year FROM areas
-)
-, joined AS (
+), joined AS (
     SELECT c.*, p.value AS previous_value, p.bps_code IS NOT NULL AS previous_present,
            y.year IS NOT NULL AS previous_year_present,
            m.method_id, m.status, m.cap IS NULL AS uncapped,
            mp.method_id AS previous_method_id, mp.status AS previous_status, mp.cap IS NULL AS previous_uncapped
     FROM named c
-    JOIN methodology m ON m.year = c.year
-    LEFT JOIN methodology mp ON mp.year = c.year - 1
+    JOIN year_method m ON m.year = c.year
+    LEFT JOIN year_method mp ON mp.year = c.year - 1
     LEFT JOIN years_present y ON y.year = c.year - 1
     LEFT JOIN named p
            ON p.year = c.year - 1 AND p.level = c.level AND p.bps_code = c.bps_code AND p.element = c.element
@@ -382,7 +438,7 @@ SELECT year, level, bps_code, area_name, element, element_name, value, previous_
            ELSE format('same method ({})', method_id)
        END AS note
 FROM judged;
-COMMENT ON VIEW iplm_trends IS 'One row per (year, level, area, element incl. iplm): the value, the previous year''s value and the delta. comparable is false (and delta NULL) when the previous year''s method_id differs (2022 uncapped -> 2023 capped) or the previous year or area is missing; note says why. Elements from methodology_elements.';
+COMMENT ON VIEW iplm_trends IS 'One row per (year, level, area, element incl. iplm): the value, the previous year''s value and the delta. comparable is false (and delta NULL) when the previous year''s method_id differs (2022 uncapped -> 2023 capped, 2024 -> 2025 Perka) or the previous year or area is missing; note says why. Elements and method ids from methodology_applied (else methodology, methodology_elements).';
 
 -- Release changes (iplm_pipeline/release.py): written into each new marts file at publish time,
 -- comparing it with the file it replaces (which becomes iplm.previous.duckdb). Not a year table:

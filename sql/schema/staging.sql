@@ -16,9 +16,11 @@ CREATE TABLE IF NOT EXISTS staging.bps_values (
     bps_year INTEGER NOT NULL,        -- the BPS reference year of the IPLM year (methodology registry)
     value DOUBLE,                     -- people or units; NULL = not available
     value_status VARCHAR NOT NULL,    -- number, nihil ('-' = 0) or missing
-    unit_multiplier INTEGER NOT NULL  -- 1000 where the table is in 'Ribu'
+    unit_multiplier INTEGER NOT NULL, -- 1000 where the column is in 'Ribu'
+    bps_period VARCHAR,               -- the column's period: a year (2023) or a school year (2022/2023)
+    column_header VARCHAR             -- the column's header texts as read (block rows joined by ' / ')
 );
-COMMENT ON TABLE staging.bps_values IS 'One row per (year, BPS table row) for the BPS reference year of the IPLM year: regency rows and the flagged aggregate row.';
+COMMENT ON TABLE staging.bps_values IS 'One row per (IPLM year, BPS table row, period column of the indicator): regency rows and the flagged aggregate rows (province, national), for every period the table holds; the registry (methodology_bps_columns) says which period an IPLM year takes.';
 
 CREATE TABLE IF NOT EXISTS staging.bps_tables (
     year INTEGER NOT NULL,
@@ -33,9 +35,11 @@ CREATE TABLE IF NOT EXISTS staging.bps_tables (
     unit_multiplier INTEGER NOT NULL,
     regency_rows INTEGER NOT NULL,
     has_aggregate BOOLEAN NOT NULL,
-    note VARCHAR
+    note VARCHAR,
+    bps_period VARCHAR,               -- the period the IPLM year takes for this indicator (registry)
+    layout VARCHAR                    -- how the file was read (dynamic-table export, flattened, classic, national)
 );
-COMMENT ON TABLE staging.bps_tables IS 'One row per (year, BPS table file): its province, indicator, years, unit and notes.';
+COMMENT ON TABLE staging.bps_tables IS 'One row per (IPLM year, BPS table file, province block): its indicator, layout, periods, unit and notes; a national table has one row per province.';
 
 CREATE TABLE IF NOT EXISTS staging.libraries (
     year INTEGER NOT NULL,
@@ -76,6 +80,13 @@ CREATE TABLE IF NOT EXISTS staging.published (
     iplm DOUBLE,
     source_file VARCHAR NOT NULL,
     sheet VARCHAR,
-    row_number INTEGER NOT NULL
+    row_number INTEGER NOT NULL,
+    -- Added for the real layouts (SOURCES.md §3); nullable so rows of earlier versions still copy.
+    -- Decimals each value is printed with: the reconciliation tolerance is half a unit of the last one.
+    uplm1_decimals INTEGER, uplm2_decimals INTEGER, uplm3_decimals INTEGER, uplm4_decimals INTEGER,
+    uplm5_decimals INTEGER, uplm6_decimals INTEGER, uplm7_decimals INTEGER, iplm_decimals INTEGER,
+    category VARCHAR,                  -- the printed category (method spelling), NULL where the table has none
+    publishes_uplm BOOLEAN,            -- false for IPLM-only tables: no UPLM is reconciled for the row
+    layout VARCHAR                     -- report, open_data or iplm_only
 );
-COMMENT ON TABLE staging.published IS 'One row per (year, level, area) printed in the published report tables.';
+COMMENT ON TABLE staging.published IS 'One row per (year, level, area) printed in the published tables (report copies, open-data files, IPLM-only tables), with the printed precision of every value.';

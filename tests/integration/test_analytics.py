@@ -4,7 +4,7 @@ import pytest
 
 from iplm_pipeline.cli import main
 from iplm_pipeline.release import NO_CHANGES
-from tests.builders import write_rows, write_years
+from tests.builders import LIBRARY_HEADER, library_row, write_rows, write_years
 from tests.conftest import query
 
 pytestmark = pytest.mark.slow
@@ -22,21 +22,21 @@ def test_a_rerun_changes_nothing_and_a_changed_input_is_listed(sabu_raw, capsys)
     assert query(marts, "SELECT sum(rows_added + rows_removed + rows_changed) FROM release_changes "
                         "WHERE kind = 'table'") == [(0,)]
 
-    # A revised BPS population for Sabu Raijua: its IPLM (and the province's) change.
-    write_rows(raw / "corrections.csv", [["source", "year", "area", "field", "original", "corrected", "reason"],
-                                         ["bps", "2022", "5320", "penduduk", "93330", "60000", "test revision"]])
+    # A second export adds one well-stocked Sabu Raijua library: its IPLM (and the province's) change.
+    write_rows(raw / "perpustakaan" / "2024" / "zz_tambahan.csv", [
+        LIBRARY_HEADER, library_row(1, "5320009U0009999", "Umum", **{"Jumlah Koleksi Eksemplar": "40.000"})])
     assert main(["run", "--year", "2024", "-q"]) == 0
     capsys.readouterr()
     assert main(["diff"]) == 0
     out = capsys.readouterr().out
     assert NO_CHANGES not in out
-    assert "Kabupaten Sabu Raijua: IPLM 45.52 -> " in out and "category Rendah -> Sedang" in out
-    changed = query(marts, "SELECT table_name, rows_changed FROM release_changes WHERE kind = 'table' "
-                           "AND table_name IN ('iplm_regency', 'staging.bps_values')")
-    assert dict(changed) == {"iplm_regency": 1, "staging.bps_values": 1}
+    assert "Kabupaten Sabu Raijua: IPLM 45.52 -> " in out
+    changed = dict(query(marts, "SELECT table_name, rows_added FROM release_changes WHERE kind = 'table' "
+                                "AND table_name IN ('staging.libraries', 'source_files')"))
+    assert changed == {"staging.libraries": 1, "source_files": 1}
     area = query(marts, "SELECT old_value, new_value FROM release_changes WHERE kind = 'area' "
-                        "AND bps_code = '5320' AND measure = 'category'")
-    assert area == [("Rendah", "Sedang")]
+                        "AND bps_code = '5320' AND measure = 'iplm'")
+    assert area[0][0] == "45.52" and area[0][1] != "45.52"
 
 
 def test_trends_are_comparable_only_under_the_same_method(dirs):

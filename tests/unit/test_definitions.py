@@ -25,6 +25,7 @@ CHECKS = {
     ("published_scores", "rows_accounted"), ("reconciliation", "published_figures_match"),
     *((mart, check) for mart in ("iplm_regency", "iplm_province", "iplm_national")
       for check in ("unique_keys", "scores_in_bounds")),
+    ("iplm_regency", "required_inputs"),
 }
 
 

@@ -18,10 +18,13 @@ def con():
                    (2023, 'capped-2023', 'final', 2021, 1), (2024, 'capped-2023', 'final', 2022, 1),
                    (2025, 'perka-7-2025', 'provisional', 2023, 1)""")
     for year in (2023, 2024, 2025):
-        # the Perka method registered with two elements: only those are trend elements
+        # a hypothetical 2025 method applied with two elements: only those are trend elements
+        method = "perka-7-2025" if year == 2025 else "capped-2023"
         for uplm in ((1, 2) if year == 2025 else (1, 2, 3)):
-            con.execute("INSERT INTO methodology_elements VALUES (?, ?, ?, 'libraries', 'institutions', 1, 1, 1)",
-                        [year, uplm, f"element {uplm}"])
+            con.execute("INSERT INTO methodology_applied (year, method_id, method_status, official, uplm, name, "
+                        "actual_measure, base_measure, factor_numerator, factor_denominator, cap) "
+                        "VALUES (?, ?, 'final', true, ?, ?, 'libraries', 'institutions', 1, 1, 1)",
+                        [year, method, uplm, f"element {uplm}"])
     rows = [(2023, "5320", 40.0), (2024, "5320", 45.52), (2025, "5320", 50.0), (2024, "5371", 60.0)]
     for year, code, iplm in rows:
         con.execute("""INSERT INTO iplm_regency (year, bps_code, kemendagri_code, province_bps_code, province_name,

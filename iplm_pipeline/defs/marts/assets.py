@@ -6,10 +6,10 @@ import time
 import dagster as dg
 
 from iplm_pipeline.checks import sql_check
-from iplm_pipeline.methodology import get_method
+from iplm_pipeline.methodology import elements_frame
 from iplm_pipeline.partitions import single_run, year_partitions, yearly_asset
-from iplm_pipeline.resources import IplmResource, report, run_years
-from iplm_pipeline.warehouse import run_sql
+from iplm_pipeline.resources import IplmResource, report, run_method, run_years
+from iplm_pipeline.warehouse import replace_rows, run_sql
 
 from .checks import score_check_specs, score_checks
 
@@ -40,8 +40,10 @@ def iplm_scores(context: dg.AssetExecutionContext, iplm: IplmResource):
     with iplm.connect(context) as con:
         for year in years:
             started = time.perf_counter()
-            method = get_method(year)
-            params = {"year": year, "bps_year": method.bps_reference_year}
+            method = run_method(context, year)
+            method.require_computable()
+            replace_rows(con, "methodology_applied", elements_frame([method]), "year = $year", {"year": year})
+            params = {"year": year}
             run_sql(con, "marts/area_inputs.sql", **params)
             run_sql(con, "marts/area_scores.sql", **params)
             for mart in SCORE_MARTS:
@@ -50,7 +52,7 @@ def iplm_scores(context: dg.AssetExecutionContext, iplm: IplmResource):
                                    [year]).fetchone()
             regencies = con.execute("SELECT count(*), count(iplm) FROM iplm_regency WHERE year = ?",
                                     [year]).fetchone()
-            report(context, f"[{year}] iplm_scores ({method.method_id}, {method.status}): "
+            report(context, f"[{year}] iplm_scores ({method.method_id}, {method.status_label}): "
                             f"{regencies[0]} regencies ({regencies[0] - regencies[1]} without IPLM), "
                             f"national IPLM {national[0] if national else None} "
                             f"({national[1] if national else '-'}) ({time.perf_counter() - started:.1f} s)")

@@ -16,10 +16,17 @@ SCORE_CHECKS = {
 }
 
 
+REQUIRED_INPUTS = ("required_inputs", "assert_required_inputs.sql",
+                   "Every province with library exports has every BPS indicator table, with the column the "
+                   "year takes (methodology_bps_columns). A year without them publishes nothing.")
+
+
 def score_check_specs(marts: tuple[str, ...]) -> list[dg.AssetCheckSpec]:
     # Blocking: a broken invariant stops the run before the marts are published.
+    name, _, description = REQUIRED_INPUTS
     return [dg.AssetCheckSpec(name, asset=mart, description=description, blocking=True)
-            for mart in marts for name, (_, description) in SCORE_CHECKS.items()]
+            for mart in marts for name, (_, description) in SCORE_CHECKS.items()] + [
+        dg.AssetCheckSpec(name, asset=marts[0], description=description, blocking=True)]
 
 
 def score_checks(con: duckdb.DuckDBPyConnection, marts: tuple[str, ...],
@@ -30,4 +37,7 @@ def score_checks(con: duckdb.DuckDBPyConnection, marts: tuple[str, ...],
         offending = query_sql(con, f"checks/{sql_name}", years=years)
         results += [check_result(offending[offending["mart"] == mart], name, sql_name, asset_key=mart)
                     for mart in marts]
+    name, sql_name, _ = REQUIRED_INPUTS
+    results.append(check_result(query_sql(con, f"checks/{sql_name}", years=years), name, sql_name,
+                                asset_key=marts[0]))
     return results

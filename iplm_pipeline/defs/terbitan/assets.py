@@ -14,5 +14,6 @@ from .ingest import load_published_year
 )
 def published_scores(con, iplm, year, corrections) -> Staged:
     loaded = load_published_year(iplm.raw, year, load_regions(), corrections)
-    return Staged(loaded, tables={"staging.published": loaded.rows}, metadata={"areas": len(loaded.rows)},
+    return Staged(loaded, tables={"staging.published": loaded.rows},
+                  metadata={"areas": len(loaded.rows), "notes": loaded.notes},
                   summary=f"{len(loaded.ledger)} table(s), {len(loaded.rows)} published areas")
