@@ -42,7 +42,7 @@ def quarantine_frame(rows: pd.DataFrame | None = None, **constants) -> pd.DataFr
 
 
 LEDGER_COLUMNS = ["year", "source", "source_file", "sheet", "sha256", "header_row", "rows_read", "rows_kept",
-                  "rows_quarantined", "rows_skipped"]
+                  "rows_quarantined", "rows_skipped", "notes"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class FileRead:
     rows_kept: int
     rows_quarantined: int
     rows_skipped: int
+    notes: str | None = None  # what the reader did that a user should know (a line read as Windows-1252, ...)
 
 
 def ledger_frame(year: int, source: str, files: list[FileRead]) -> pd.DataFrame:

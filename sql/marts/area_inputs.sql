@@ -64,7 +64,7 @@ WITH bps AS (
     SELECT bps_code,
            count(*) AS libraries,
            sum(coalesce(collections, 0)) AS collections,
-           sum(coalesce(librarians, 0) + coalesce(technicians, 0)) AS staff,
+           sum(coalesce(librarians, 0) + coalesce(technicians, 0) + coalesce(staff_total, 0)) AS staff,
            sum(coalesce(visits_per_day, 0)) AS visits_per_day,
            count(*) FILTER (snp) AS snp_libraries,
            sum(coalesce(participation, 0)) AS participation,

@@ -28,7 +28,8 @@ SELECT r.year, r.bps_code, r.kemendagri_code, r.province_bps_code, r.regency_nam
        count(l.members) / nullif(count(l.npp), 0) AS share_members,
        count(l.updated_at) / nullif(count(l.npp), 0) AS share_updated_at,
        -- all seven inputs reported: the libraries whose figures fully count in the index
-       count(l.npp) FILTER (l.collections IS NOT NULL AND (l.librarians IS NOT NULL OR l.technicians IS NOT NULL)
+       count(l.npp) FILTER (l.collections IS NOT NULL AND (l.librarians IS NOT NULL OR l.technicians IS NOT NULL
+                                                       OR l.staff_total IS NOT NULL)
                             AND l.visits_per_day IS NOT NULL AND l.snp IS NOT NULL
                             AND l.participation IS NOT NULL AND l.members IS NOT NULL)
            / nullif(count(l.npp), 0) AS share_complete,

@@ -145,7 +145,8 @@ CREATE TABLE IF NOT EXISTS source_files (
     rows_read INTEGER NOT NULL,
     rows_kept INTEGER NOT NULL,
     rows_quarantined INTEGER NOT NULL,
-    rows_skipped INTEGER NOT NULL
+    rows_skipped INTEGER NOT NULL,
+    notes VARCHAR  -- how the file was read: lines decoded as Windows-1252, columns ignored, ... (NULL: nothing to say)
 );
 COMMENT ON TABLE source_files IS 'One row per (year, raw file) read by the latest run of that year: its checksum and the row ledger (rows_read = rows_kept + rows_quarantined; rows_skipped = blank and repeated header rows, not records).';
 

@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS staging.libraries (
     collections DOUBLE,
     librarians DOUBLE,
     technicians DOUBLE,
+    staff_total DOUBLE,                -- all staff, from an export giving only Jumlah Tenaga Perpustakaan (then librarians and technicians are NULL)
     visits_per_day DOUBLE,
     members DOUBLE,
     participation DOUBLE,

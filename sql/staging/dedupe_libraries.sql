@@ -11,7 +11,7 @@ WITH candidates AS (
     SELECT *,
            row_number() OVER (
                PARTITION BY npp, name, library_type, subtype, province_name, regency_name, district_name,
-                            collection_titles, collections, librarians, technicians, visits_per_day,
+                            collection_titles, collections, librarians, technicians, staff_total, visits_per_day,
                             members, participation, snp, updated_at
                ORDER BY read_order DESC) AS copy_rank
     FROM candidates

@@ -15,10 +15,12 @@ CREATE OR REPLACE TEMP MACRO id_number(c) AS
 CREATE OR REPLACE TEMP MACRO id_number_invalid(c, n) AS
     n IS NULL AND NOT list_contains(['', '…', '...', 'na', 'n/a', 'x'], lower(c));
 
--- dd/mm/yyyy, yyyy-mm-dd (optionally with a time), or an Excel serial day number.
+-- dd/mm/yyyy or yyyy-mm-dd (optionally with a time). A bare number is no date: native xlsx date
+-- cells arrive as 'yyyy-mm-dd' text (parsing.cell_text), so '45366' is an Excel serial typed as
+-- text, '2024' a year and '202403' a month, none of them a day (id_date_is_number: implausible_date).
+CREATE OR REPLACE TEMP MACRO id_date_is_number(t) AS regexp_full_match(t, '[0-9]+(?:[.,][0-9]+)?');
+
 CREATE OR REPLACE TEMP MACRO id_date(t) AS coalesce(
-    CASE WHEN regexp_full_match(t, '\d{4,6}(?:[.,]0+)?')
-         THEN DATE '1899-12-30' + CAST(regexp_extract(t, '^\d+') AS INTEGER) END,
     CAST(try_strptime(t, '%d/%m/%Y') AS DATE),
     CAST(try_strptime(t, '%Y-%m-%d') AS DATE),
     CAST(try_strptime(t, '%Y-%m-%d %H:%M:%S') AS DATE),

@@ -5,12 +5,17 @@
 CREATE OR REPLACE TEMP TABLE library_typed AS
 WITH t AS (
     SELECT row_id, source_file, sheet, row_number, file_order * 10000000 + row_number AS read_order,
-           upper(trim(npp)) AS npp, trim(no) AS no, trim(name) AS name,
+           -- invisible characters (NBSP, zero-width spaces, BOM, soft hyphen) removed anywhere, then
+           -- trimmed and upper-cased; any other character (a Unicode digit) makes it npp_malformed
+           upper(trim(regexp_replace(npp, '[\x{00A0}\x{00AD}\x{200B}-\x{200F}\x{2060}\x{FEFF}]', '', 'g'),
+                      ' \t\r\n')) AS npp,
+           trim(no) AS no, trim(name) AS name,
            lower(regexp_replace(trim(library_type_raw), '\s+', ' ', 'g')) AS type_key,
            trim(library_type_raw) AS type_text, trim(subtype) AS subtype, trim(province_name) AS province_name,
            trim(regency_name) AS regency_name, trim(district_name) AS district_name,
            id_compact(collection_titles) AS c_titles, id_compact(collections) AS c_collections,
            id_compact(librarians) AS c_librarians, id_compact(technicians) AS c_technicians,
+           id_compact(staff_total) AS c_staff_total,
            id_compact(visits_per_day) AS c_visits, id_compact(members) AS c_members,
            id_compact(participation) AS c_participation,
            lower(trim(snp_raw)) AS snp_key, trim(updated_at_raw) AS updated_text
@@ -19,9 +24,10 @@ WITH t AS (
     SELECT *,
            id_number(c_titles) AS collection_titles, id_number(c_collections) AS collections,
            id_number(c_librarians) AS librarians, id_number(c_technicians) AS technicians,
+           id_number(c_staff_total) AS staff_total,
            id_number(c_visits) AS visits_per_day, id_number(c_members) AS members,
            id_number(c_participation) AS participation, id_date(updated_text) AS updated_at,
-           regexp_full_match(npp, '\d{7}[A-Z]\d{7}') AS npp_well_formed
+           regexp_full_match(npp, '[0-9]{7}[A-Z][0-9]{7}') AS npp_well_formed
     FROM t
 )
 SELECT t.row_id, t.source_file, t.sheet, t.row_number, t.read_order,
@@ -34,20 +40,23 @@ SELECT t.row_id, t.source_file, t.sheet, t.row_number, t.read_order,
        nullif(t.province_name, '') AS province_name,
        nullif(t.regency_name, '') AS regency_name,
        nullif(t.district_name, '') AS district_name,
-       t.collection_titles, t.collections, t.librarians, t.technicians, t.visits_per_day, t.members,
-       t.participation,
+       t.collection_titles, t.collections, t.librarians, t.technicians, t.staff_total, t.visits_per_day,
+       t.members, t.participation,
        CASE WHEN list_contains(['ya', 'y'], t.snp_key) THEN true
             WHEN list_contains(['tidak', 't'], t.snp_key) THEN false END AS snp,
-       t.updated_at,
+       t.updated_at, t.updated_text,
+       id_date_is_number(t.updated_text) AS date_is_number,
        id_number_invalid(t.c_titles, t.collection_titles) AS invalid_collection_titles,
        id_number_invalid(t.c_collections, t.collections) AS invalid_collections,
        id_number_invalid(t.c_librarians, t.librarians) AS invalid_librarians,
        id_number_invalid(t.c_technicians, t.technicians) AS invalid_technicians,
+       id_number_invalid(t.c_staff_total, t.staff_total) AS invalid_staff_total,
        id_number_invalid(t.c_visits, t.visits_per_day) AS invalid_visits_per_day,
        id_number_invalid(t.c_members, t.members) AS invalid_members,
        id_number_invalid(t.c_participation, t.participation) AS invalid_participation,
        t.snp_key <> '' AND NOT list_contains(['ya', 'y', 'tidak', 't'], t.snp_key) AS invalid_snp,
-       t.updated_text <> '' AND t.updated_at IS NULL AS invalid_updated_at,
+       t.updated_text <> '' AND t.updated_at IS NULL AND NOT id_date_is_number(t.updated_text)
+           AS invalid_updated_at,
        -- a footer (Jumlah, Total) carries no valid NPP
        NOT t.npp_well_formed
            AND (regexp_matches(t.no, '^\s*(jumlah|total|grand total|sub ?total)\b', 'i')

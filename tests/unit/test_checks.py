@@ -17,7 +17,7 @@ def con():
 
 
 def test_rows_accounted_flags_a_lost_row(con):
-    con.execute("INSERT INTO source_files VALUES (2024, 'perpustakaan', 'a.csv', NULL, 'x', 1, 3, 2, 1, 0)")
+    con.execute("INSERT INTO source_files VALUES (2024, 'perpustakaan', 'a.csv', NULL, 'x', 1, 3, 2, 1, 0, NULL)")
     con.execute("INSERT INTO quarantine (year, source, source_file, row_number, reason) "
                 "VALUES (2024, 'perpustakaan', 'a.csv', 5, 'npp_missing')")
     con.execute("INSERT INTO staging.libraries (year, npp, kemendagri_code, bps_code, library_type, "

@@ -1,6 +1,7 @@
 """Indonesian number/date conventions and file reading (SOURCES.md: CSV flavours, XLSX, title rows)."""
 
 import datetime as dt
+import re
 
 import duckdb
 import pandas as pd
@@ -9,7 +10,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from iplm_pipeline.errors import IplmError, SourceError
-from iplm_pipeline.parsing import NumberKind, cell_text, parse_number, read_frame, read_grid
+from iplm_pipeline.parsing import (
+    MAX_CELL_CHARS,
+    NumberKind,
+    cell_text,
+    header_key,
+    list_source_files,
+    parse_number,
+    read_frame,
+    read_grid,
+    read_rows,
+)
 from iplm_pipeline.warehouse import run_sql
 from tests.builders import write_rows
 
@@ -77,7 +88,8 @@ def test_indonesian_formatting_round_trips(sql, whole, cents):
 
 @pytest.mark.parametrize(("text", "date"), [
     ("15/03/2024", dt.date(2024, 3, 15)), ("5/3/2024", dt.date(2024, 3, 5)), ("2024-03-15", dt.date(2024, 3, 15)),
-    ("2024-03-15 10:00:00", dt.date(2024, 3, 15)), ("45366", dt.date(2024, 3, 15)),  # an Excel serial day
+    ("2024-03-15 10:00:00", dt.date(2024, 3, 15)),
+    ("45366", None), ("2024", None), ("202403", None),  # numbers are no dates (xlsx dates arrive as text)
     ("31/02/2024", None), ("maret", None), ("", None),
 ])
 def test_sql_dates_accept_the_three_forms(sql, text, date):
@@ -159,5 +171,185 @@ def test_rows_lost_by_the_csv_reader_are_caught(tmp_path, monkeypatch):
     assert len(read_frame(path, _is_header, expected="x").data) == 3
     real = pd.read_csv
     monkeypatch.setattr(pd, "read_csv", lambda *a, **k: real(*a, **k).iloc[:-1])  # a reader dropping a row
-    with pytest.raises(IplmError, match="returned 2 rows below the header where the file has 3 lines"):
+    with pytest.raises(IplmError, match="returned 2 rows below the header where the file has 3 records"):
         read_frame(path, _is_header, expected="x")
+
+
+# --------------------------------------------------------------------------- exact CSV records
+def _library_lines(n: int) -> list[str]:
+    return [f"{i},5320032S{i:07d},Perpustakaan {i},Sekolah" for i in range(1, n + 1)]
+
+
+HEADER_LINE = "No,NPP,Nama,Jenis"
+
+
+def _npp_header(cells):
+    return "NPP" in cells
+
+
+@pytest.mark.parametrize("read", [read_grid, read_frame])
+def test_stray_quotes_500_lines_apart_are_refused_at_their_start(tmp_path, read):
+    """PITFALLS: pandas joined these 500 lines into one name, exit 0. Here: the row and the span."""
+    lines = _library_lines(1000)
+    lines[99] = '100,5320032S0000100,"Perpustakaan 100,Sekolah'   # opens a quote (file line 101, row 101)
+    lines[599] = '600,5320032S0000600,Perpustakaan 600",Sekolah'  # ... closed 500 lines below
+    path = tmp_path / "a.csv"
+    path.write_text("\n".join([HEADER_LINE, *lines]) + "\n", encoding="utf-8")
+    with pytest.raises(SourceError, match=r"a\.csv, row 101, column 'Nama': a quoted cell starting in this row "
+                                          r"\(line 101 of the file\) runs over 501 lines to line 601"):
+        read(path, _npp_header, expected="x")
+
+
+def test_stray_quote_swallowing_one_row_is_refused(tmp_path):
+    lines = _library_lines(5)
+    lines[1] = '2,5320032S0000002,"Perpustakaan 2,Sekolah'
+    lines[2] = '3,5320032S0000003,Perpustakaan 3",Sekolah'
+    path = tmp_path / "a.csv"
+    path.write_text("\n".join([HEADER_LINE, *lines]) + "\n", encoding="utf-8")
+    for read in (read_grid, read_frame):
+        with pytest.raises(SourceError, match=r"row 3, column 'Nama': .* runs over 2 lines .* holds the delimiter"):
+            read(path, _npp_header, expected="x")
+
+
+def test_short_multiline_cell_rules(tmp_path):
+    """A line break inside a cell is kept when short and free of the delimiter; a library export
+    (read_frame) refuses one with the delimiter on a following line, a small table accepts it."""
+    path = tmp_path / "a.csv"
+    path.write_text('No,NPP,Nama,Jenis\n1,5320032S0000001,"Taman\nBaca",Umum\n2,5320032S0000002,b,Umum\n',
+                    encoding="utf-8")
+    assert read_frame(path, _npp_header, expected="x").data.loc[2].tolist() == ["1", "5320032S0000001",
+                                                                                "Taman\nBaca", "Umum"]
+    assert list(read_frame(path, _npp_header, expected="x").data.index) == [2, 3]
+    path.write_text('No,NPP,Nama,Jenis\n1,5320032S0000001,"Jl. Merdeka\nKupang, NTT",Umum\n', encoding="utf-8")
+    assert read_grid(path, _npp_header, expected="x").rows[0][1][2] == "Jl. Merdeka\nKupang, NTT"
+    with pytest.raises(SourceError, match="holds the delimiter ',' on a following line"):
+        read_frame(path, _npp_header, expected="x")
+    path.write_text('No,NPP,Nama,Jenis\n1,5320032S0000001,"a\nb\nc\nd",Umum\n', encoding="utf-8")
+    with pytest.raises(SourceError, match=r"runs over 4 lines to line 5 \(a cell may span at most 3\)"):
+        read_frame(path, _npp_header, expected="x")
+
+
+@pytest.mark.parametrize("read", [read_grid, read_frame])
+def test_oversized_cell_is_a_located_error(tmp_path, read):
+    path = tmp_path / "a.csv"
+    lines = _library_lines(3)
+    lines[1] = f'2,5320032S0000002,"{"x" * (MAX_CELL_CHARS + 10)}",Sekolah'
+    path.write_text("\n".join([HEADER_LINE, *lines]) + "\n", encoding="utf-8")
+    with pytest.raises(SourceError, match=r"a\.csv, row 3, column 'Nama': a cell starting in this row \(line 3 of "
+                                          r"the file\) is longer than 32,767 characters; expected"):
+        read(path, _npp_header, expected="x")
+
+
+def test_unclosed_quote_to_the_end_of_the_file_is_refused(tmp_path):
+    path = tmp_path / "a.csv"
+    lines = _library_lines(30)
+    lines[9] = '10,5320032S0000010,"Perpustakaan 10,Sekolah'
+    path.write_text("\n".join([HEADER_LINE, *lines]) + "\n", encoding="utf-8")
+    with pytest.raises(SourceError, match=r"row 11, column 'Nama': a quoted cell starting in this row"):
+        read_frame(path, _npp_header, expected="x")
+
+
+def test_lone_carriage_return_is_a_located_error_and_cr_only_files_read(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"No,NPP,Nama\n1,5320032S0000001,Taman\rBaca\n2,5320032S0000002,b\n")
+    for read in (read_grid, read_frame):
+        with pytest.raises(SourceError, match=r"a carriage return \(CR\) not followed by LF in line 2, after "
+                                              r"'1,5320032S0000001,Taman'"):
+            read(path, _npp_header, expected="x")
+    path.write_bytes(b"No,NPP,Nama\r1,5320032S0000001,a\r2,5320032S0000002,b\r")  # old Mac line ends
+    table = read_frame(path, _npp_header, expected="x")
+    assert list(table.data.index) == [2, 3] and "CR alone" in table.read_notes[0]
+    path.write_bytes(b"No,NPP,Nama\r\n1,5320032S0000001,\"two\r\nlines\"\r\n")  # CRLF inside a cell: fine
+    assert read_grid(path, _npp_header, expected="x").rows == [(2, ["1", "5320032S0000001", "two\nlines"])]
+
+
+@pytest.mark.parametrize("reader", ["grid", "frame", "rows"])
+def test_nul_byte_is_a_located_error(tmp_path, reader):
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"No,NPP,Nama\n1,5320032S0000001,a\n2,5320032S0000002,b\x00c\n")
+    with pytest.raises(SourceError, match=r"a NUL byte \(\\x00\) in line 3"):
+        {"grid": lambda: read_grid(path, _npp_header, expected="x"),
+         "frame": lambda: read_frame(path, _npp_header, expected="x"), "rows": lambda: read_rows(path)}[reader]()
+
+
+def test_read_rows_counts_records_exactly_and_refuses_stray_quotes(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text('Judul\nKabupaten/Kota,2022\nSumba,"1\nCatatan: baris\n2"\nAlor,3\n', encoding="utf-8")
+    assert [n for n, _ in read_rows(path).rows] == [1, 2, 3, 4]
+    lines = ["Kabupaten/Kota,2021,2022", *[f"Kab {i},{i},{i}" for i in range(40)]]
+    lines[3] = 'Kab 2,"2,2'
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(SourceError, match=r"row 4, column '#2': a quoted cell starting in this row"):
+        read_rows(path)
+
+
+# --------------------------------------------------------------------------- encodings
+def test_mostly_utf8_file_decodes_bad_lines_as_cp1252_and_names_them(tmp_path):
+    path = tmp_path / "a.csv"
+    lines = ["No,NPP,Nama", "1,5320032S0000001,Désa Oebelo", "2,5320032S0000002,Café"]
+    raw = ("\n".join(lines) + "\n").encode("utf-8") + "3,5320032S0000003,Perpustakaan Désa\n".encode("cp1252")
+    path.write_bytes(raw)
+    table = read_frame(path, _npp_header, expected="x")
+    assert table.data[2].tolist() == ["Désa Oebelo", "Café", "Perpustakaan Désa"]  # no 'DÃ©sa'
+    assert table.read_notes == ["1 line(s) not UTF-8, read as Windows-1252: line 4"]
+
+
+def test_wholly_cp1252_file_stays_cp1252(tmp_path):
+    path = write_rows(tmp_path / "a.csv", [["NPP", "Nama"], ["1", "Désa"], ["2", "Café"]], encoding="cp1252")
+    table = read_frame(path, _is_header, expected="x")
+    assert table.data[1].tolist() == ["Désa", "Café"] and table.read_notes == []
+
+
+def test_utf16_with_bom_reads(tmp_path):
+    path = write_rows(tmp_path / "a.csv", [["NPP", "Nama"], ["1", "Désa"]], delimiter="\t", encoding="utf-16")
+    assert read_grid(path, _is_header, expected="x").rows == [(2, ["1", "Désa"])]
+
+
+# --------------------------------------------------------------------------- source folders
+def test_source_folder_refuses_what_it_cannot_read(tmp_path):
+    (tmp_path / "a.csv").write_text("x")
+    (tmp_path / "b.xlsx").write_text("x")
+    for name in ("~$b.xlsx", ".~lock.b.xlsx#", ".DS_Store", "Thumbs.db"):
+        (tmp_path / name).write_text("x")
+    notes: list[str] = []
+    assert [p.name for p in list_source_files(tmp_path, notes)] == ["a.csv", "b.xlsx"]
+    assert len(notes) == 4 and all("set aside" in n for n in notes)
+    (tmp_path / "c.xlsm").write_text("x")
+    notes = []
+    assert [p.name for p in list_source_files(tmp_path, notes)] == ["a.csv", "b.xlsx", "c.xlsm"]
+    assert any("macros ignored" in n for n in notes)
+    for name, hint in (("d.xls", "save it as .xlsx"), ("d.ods", "save it as .xlsx"), ("d.zip", "Unpack it"),
+                       ("d.numbers", "Export it from Numbers"), ("d.txt", "Save it as .xlsx or .csv"),
+                       ("README", "Save it as .xlsx or .csv")):
+        (tmp_path / name).write_text("x")
+        with pytest.raises(SourceError, match=rf"{re.escape(name)}: a file of type .* {hint}"):
+            list_source_files(tmp_path)
+        (tmp_path / name).unlink()
+    (tmp_path / "old").mkdir()
+    with pytest.raises(SourceError, match=r"old: a subfolder in a source folder"):
+        list_source_files(tmp_path)
+
+
+def test_header_key_ignores_case_spaces_nbsp_and_zero_width():
+    assert header_key(" Jumlah\u00a0 Koleksi\u200b  EKSEMPLAR ") == "jumlah koleksi eksemplar"
+
+
+def test_oversized_cell_without_any_quote_is_located_too(tmp_path):
+    """The quote-free fast count (lines are records) still refuses a cell over the limit."""
+    path = tmp_path / "a.csv"
+    path.write_text("NPP,Nama\n1,a\n2," + "x" * (MAX_CELL_CHARS + 1) + "\n3,c\n", encoding="utf-8")
+    with pytest.raises(SourceError, match=r"a\.csv, row 3, column 'Nama': a cell .* longer than 32,767"):
+        read_frame(path, _is_header, expected="x")
+    path.write_text("NPP,Nama\n1,a\n\n2,b", encoding="utf-8")  # a blank line, no final line end
+    table = read_frame(path, _is_header, expected="x")
+    assert list(table.data.index) == [2, 4] and table.blank_rows == 1
+
+
+@pytest.mark.parametrize("reader", ["grid", "frame", "rows"])
+def test_huge_cell_in_a_title_row_is_located_not_a_crash(tmp_path, reader):
+    """Head rows are parsed without a size limit (to find the header); the record check names it."""
+    path = tmp_path / "a.csv"
+    path.write_text('Judul,"' + "x" * 140_000 + '"\nNPP,Nama\n1,a\n', encoding="utf-8")
+    with pytest.raises(SourceError, match=r"a\.csv, row 1, column '#2': a cell .* longer than 32,767"):
+        {"grid": lambda: read_grid(path, _is_header, expected="x"),
+         "frame": lambda: read_frame(path, _is_header, expected="x"), "rows": lambda: read_rows(path)}[reader]()

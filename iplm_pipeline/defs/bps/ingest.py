@@ -493,6 +493,7 @@ class BpsTable:
     conventions: dict[str, str]  # column header -> how its notation was decided
     aggregates: dict[str, int | None]  # province bps_code -> aggregate row number
     notes: list[str] = field(default_factory=list)
+    read_notes: list[str] = field(default_factory=list)  # the file reader's (a line read as Windows-1252, ...)
 
     @property
     def periods(self) -> list[str]:
@@ -635,7 +636,7 @@ def read_bps_table(path: Path, indicator: str | None, regions: RegionLookup, sou
         rows_read=rows_read, rows_kept=kept_rows, blank_rows=blank + len(header_again), sha256=rows.sha256,
         conventions=conventions,
         aggregates={b.province.bps_code: b.aggregate.number if b.aggregate else None for b in blocks},
-        notes=notes)
+        notes=notes, read_notes=list(rows.read_notes))
 
 
 def _cells_of(rows: Rows, value_rows: list[DataRow], j: int) -> list:
@@ -726,7 +727,8 @@ def load_bps_year(raw: Path, year: int, columns: dict[str, str], regions: Region
                  "bps_period", "years_in_table", "has_bps_year", "unit_multiplier", "layout", "regency_rows",
                  "has_aggregate", "note"])
     ledger = ledger_frame(year, "bps", [FileRead(t.source_file, t.sheet, t.sha256, t.header_rows[-1], t.rows_read,
-                                                 t.rows_kept, len(t.footnotes), t.blank_rows) for t in parsed])
+                                                 t.rows_kept, len(t.footnotes), t.blank_rows,
+                                                 "; ".join(t.read_notes) or None) for t in parsed])
     return BpsYear(notes.assign(year=year), ledger, applied.assign(year=year), parsed=parsed,
                    values=values.assign(year=year), tables=tables)
 

@@ -17,7 +17,8 @@ def library_registrations(con, iplm, year, corrections) -> Staged:
     reasons = loaded.quarantine["reason"].value_counts().to_dict()
     rows_read = int(loaded.ledger["rows_read"].sum())
     return Staged(loaded, metadata={"files": len(loaded.ledger), "rows_read": rows_read, "kept": loaded.kept,
-                                    "quarantined": reasons},
+                                    "quarantined": reasons, "notes": loaded.notes},
                   summary=f"{len(loaded.ledger)} files, {rows_read:,} rows read, {loaded.kept:,} libraries kept, "
                           f"{len(loaded.quarantine):,} quarantined "
-                          f"({', '.join(f'{k} {v}' for k, v in sorted(reasons.items())) or 'none'})")
+                          f"({', '.join(f'{k} {v}' for k, v in sorted(reasons.items())) or 'none'})"
+                          + "".join(f"; note: {n}" for n in loaded.notes))

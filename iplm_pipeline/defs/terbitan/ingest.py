@@ -437,7 +437,7 @@ class _Reader:
         province = province if isinstance(province, Region) else None
         area = found.get("regency_code") or found.get("area_code")
         if province is not None and isinstance(area, Region) and area != province and (
-                area.level != "regency" or not self.regions._in_scope(area, province)):
+                area.level != "regency" or not self.regions.in_scope(area, province)):
             self.errors.append(SourceError(
                 self.where(number, self.col["regency_code"] if "regency_code" in self.col else self.col["area_code"]),
                 f"the codes disagree: {area.name} ({area.kemendagri_code}, BPS {area.bps_code}) is not in "
@@ -449,7 +449,7 @@ class _Reader:
         found = self.regions.candidates(text, level=level, province=province, source="terbitan")
         # A per-source alias (region_aliases.csv) answers before the level and scope filters.
         return [r for r in found if r.level == level
-                and (province is None or r == province or self.regions._in_scope(r, province))]
+                and (province is None or r == province or self.regions.in_scope(r, province))]
 
     def resolve(self, text: str, where: Location, level: str, province: Region | None,
                 code: Region | None) -> Region:
@@ -522,7 +522,7 @@ class _Reader:
         return "regency", region, regency_text
 
     def check_province(self, region: Region, province: Region, text: str, where: Location) -> None:
-        if region != province and not self.regions._in_scope(region, province):
+        if region != province and not self.regions.in_scope(region, province):
             raise RegionError(where, f"{region.name} ({region.kemendagri_code}) is not in {province.name}, "
                               f"the row's province ('{text}' or its code)", "a kabupaten/kota of the row's province")
 
