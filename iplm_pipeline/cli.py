@@ -439,6 +439,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--marts-dir", help="marts folder (default: $IPLM_MARTS_DIR or data/marts)")
     p.set_defaults(func=cmd_reconcile)
 
+    # -- `iplm diff`: what the last publish changed (release_changes, iplm_pipeline/release.py)
+    def cmd_diff(args: argparse.Namespace) -> int:
+        from iplm_pipeline.release import summary_lines
+        from iplm_pipeline.warehouse import open_marts
+
+        con = open_marts(config.marts_dir())
+        try:
+            print("\n".join(summary_lines(con, max_lines=args.max_lines)))
+        finally:
+            con.close()
+        return 0
+
+    p = sub.add_parser("diff", help="summarise what the last publish changed against the file it replaced")
+    p.add_argument("--max-lines", type=int, default=20, help="rows listed per section (default 20)")
+    p.add_argument("--marts-dir", help="marts folder (default: $IPLM_MARTS_DIR or data/marts)")
+    p.set_defaults(func=cmd_diff)
+    # -- end of `iplm diff`
+
     p = sub.add_parser("synth", help="write a synthetic country in the raw-file layout (for tests and benchmarks)")
     p.add_argument("--year", type=int, required=True, help="IPLM year")
     p.add_argument("--out", required=True, help="folder to write (raw layout: bps/, perpustakaan/, terbitan/)")

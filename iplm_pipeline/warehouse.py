@@ -35,13 +35,14 @@ from iplm_pipeline.config import MARTS_FILE_NAME, SQL_DIR
 from iplm_pipeline.errors import IplmError
 from iplm_pipeline.methodology import load_registry
 from iplm_pipeline.regions import load_regions
+from iplm_pipeline.release import record_release_changes
 
 SCHEMA_FILES = ("schema/staging.sql", "schema/marts.sql")
 # Tables whose rows belong to one IPLM year: publishing replaces the run's years only.
 YEAR_TABLES = ("staging.bps_values", "staging.bps_tables", "staging.libraries", "staging.published",
                "iplm_regency", "iplm_province", "iplm_national", "quarantine", "source_files",
                "corrections_applied", "data_completeness", "reconciliation", "library_region_mismatches",
-               "methodology_applied", "iplm_scores")
+               "methodology_applied", "iplm_scores", "iplm_targets", "tpbis_comparison")
 # Reference tables, rewritten whole from the project's reference data on every publish.
 REFERENCE_TABLES = ("regions", "methodology", "methodology_elements", "methodology_bands", "methodology_bps_columns")
 PUBLISH_LOCK_TIMEOUT_S = 600
@@ -333,6 +334,7 @@ class Warehouse:
                 con.close()
             else:
                 ready = self._merge(run_id, build, years)
+            record_release_changes(ready, self.published, self.build_dir / f"{run_id}.release-base.duckdb")
             _fsync(ready)
             if self.published.exists():
                 link = self.build_dir / f"{run_id}.previous"

@@ -665,7 +665,7 @@ def build(out_dir: Path) -> Sample:
     """Write the whole sample under `out_dir` (its bps/, perpustakaan/, terbitan/ and
     README.md are replaced) and return what the pipeline should compute from it."""
     out_dir = Path(out_dir)
-    for sub in ("bps", "perpustakaan", "terbitan", "terbitan_pending"):  # terbitan_pending: from older builds
+    for sub in ("bps", "perpustakaan", "terbitan", "terbitan_pending", "tpbis"):  # terbitan_pending: older builds
         shutil.rmtree(out_dir / sub, ignore_errors=True)
     sample = Sample(out_dir)
     provinces = load_provinces([DIY, NTT])  # report order: by Kemendagri code
@@ -702,8 +702,36 @@ def build(out_dir: Path) -> Sample:
 
     _check_real_totals(sample)
     write_published_tables(out_dir, provinces, sample)
+    write_tpbis(out_dir, sample)
     (out_dir / "README.md").write_text(readme(sample), encoding="utf-8")
     return sample
+
+
+# A SYNTHETIC TPBIS partner list (not the real programme's): regencies by BPS code, Kemendagri
+# code and name, a Sleman desa code, and NPPs of libraries kept in every year's exports above.
+TPBIS_PARTNERS = [
+    ("level", "code", "name", "joined_year"),
+    ("regency", "5320", "Kabupaten Sabu Raijua", "2023"),
+    ("regency", "34.71", "Kota Yogyakarta", "2019"),
+    ("regency", "", "Kab. Kupang", "2024"),
+    ("desa", "34.04.01.2001", "Desa contoh Sleman (synthetic)", "2022"),
+    ("npp", "5320001U0000082", "Taman Bacaan Masyarakat Cerdas", "2023"),
+    ("npp", "5307001U0000097", "Perpustakaan Desa Wodo", "2023"),
+    ("npp", "5310001U0000060", "Perpustakaan Desa Debe Selatan", "2024"),
+    ("npp", "3402001U0000510", "Perpustakaan Desa Tidoma", "2022"),
+    ("npp", "3402001U0000546", "TBM Pelita", "2022"),
+]
+
+
+def write_tpbis(out_dir: Path, sample: Sample) -> None:
+    kept = set(pd.concat(sample.kept.values())["npp"])
+    missing = [row[1] for row in TPBIS_PARTNERS if row[0] == "npp" and row[1] not in kept]
+    if missing:
+        raise AssertionError(f"TPBIS sample NPPs not among the kept libraries: {missing}")
+    path = out_dir / "tpbis" / "tpbis_partners.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(",".join(row) + "\n" for row in TPBIS_PARTNERS), encoding="utf-8")
+    sample.files[str(path.relative_to(out_dir))] = "CSV, comma, UTF-8, LF (synthetic TPBIS partner list)"
 
 
 def _check_real_totals(sample: Sample) -> None:
@@ -810,6 +838,11 @@ files.
 {_layout_lines(sample, "terbitan/")}
   An IPLM printed with more than 2 decimals (data.go.id) is compared with the unrounded
   computation at its own precision.
+- `tpbis/tpbis_partners.csv` (an optional source): a SYNTHETIC list of TPBIS partners
+  (Transformasi Perpustakaan Berbasis Inklusi Sosial), made up for the `tpbis_comparison`
+  mart: a few NTT and DIY regencies (by BPS code, Kemendagri code or name), one Sleman desa
+  code and five NPPs of libraries in the exports above, with invented joining years. It is
+  not the real partner list.
 
 Provinces: Nusa Tenggara Timur (Kemendagri 53, 22 regencies) and DI Yogyakarta (34, 5).
 

@@ -19,6 +19,10 @@ GRAPH = {
     "data_completeness": ["iplm_regency", "library_registrations"],
     "reconciliation": ["bps_indicators", "iplm_national", "iplm_province", "iplm_regency", "published_scores"],
     "library_region_mismatches": ["library_registrations"],
+    "iplm_targets": ["iplm_regency"],
+    "tpbis_comparison": ["iplm_regency", "library_registrations"],
+    "iplm_trends": ["iplm_national", "iplm_province", "iplm_regency", "methodology_applied"],
+    "release_changes": [],
     "iplm_regency_completeness": ["data_completeness", "iplm_regency"],
     "iplm_province_completeness": ["data_completeness", "iplm_province"],
     "iplm_detail": ["data_completeness", "iplm_national", "iplm_province", "iplm_regency", "methodology_applied"],
@@ -38,16 +42,17 @@ GRAPH = {
                           "iplm_regency_completeness", "iplm_scores", "library_region_mismatches",
                           "library_registrations", "methodology", "methodology_applied", "methodology_bands",
                           "methodology_bps_columns", "methodology_elements", "published_scores",
-                          "quarantine", "quarantine_summary", "reconciliation", "regions", "source_files"]),
+                          "quarantine", "quarantine_summary", "reconciliation", "regions", "source_files",
+                          "iplm_targets", "tpbis_comparison"]),
 }
 GROUPS = {
     "staging": {"bps_indicators", "library_registrations", "published_scores"},
     "marts": {"iplm_regency", "iplm_province", "iplm_national", "data_completeness", "reconciliation",
               "library_region_mismatches", "iplm_regency_completeness", "iplm_province_completeness", "iplm_detail",
-              "iplm_scores", "methodology_applied"},
+              "iplm_scores", "methodology_applied", "iplm_targets", "tpbis_comparison", "iplm_trends"},
     "ledger": {"quarantine", "source_files", "corrections_applied", "quarantine_summary"},
     "reference": {"regions", "methodology", "methodology_elements", "methodology_bands", "methodology_bps_columns"},
-    "publish": {"marts_file"},
+    "publish": {"marts_file", "release_changes"},
 }
 # Tables of the DDL that are not for analysts.
 NOT_ASSETS = {"schema_info", "staging.bps_tables"}

@@ -11,6 +11,7 @@ VIEWS = {
     "iplm_regency_completeness": ["iplm_regency", "data_completeness"],
     "iplm_province_completeness": ["iplm_province", "data_completeness"],
     "iplm_detail": ["iplm_regency", "iplm_province", "iplm_national", "data_completeness", "methodology_applied"],
+    "iplm_trends": ["iplm_regency", "iplm_province", "iplm_national", "methodology_applied"],
 }
 
 
