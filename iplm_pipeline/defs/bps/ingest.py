@@ -700,6 +700,7 @@ def load_bps_year(raw: Path, year: int, columns: dict[str, str], regions: Region
                   corrections: tuple[Correction, ...] = ()) -> BpsYear:
     """The BPS tables for IPLM year `year`; `columns` is the registry's period per indicator."""
     parsed = read_bps_tables(raw, regions)
+    _check_corrections_are_used(corrections)
     values = pd.DataFrame([r for t in parsed for r in t.rows], columns=ROW_COLUMNS)
     applied = []
     for indicator, period in columns.items():
@@ -731,6 +732,21 @@ def load_bps_year(raw: Path, year: int, columns: dict[str, str], regions: Region
                                                  "; ".join(t.read_notes) or None) for t in parsed])
     return BpsYear(notes.assign(year=year), ledger, applied.assign(year=year), parsed=parsed,
                    values=values.assign(year=year), tables=tables)
+
+
+def _check_corrections_are_used(corrections) -> None:
+    """A BPS correction names a BPS year and indicator; one that no registered IPLM year takes would
+    never apply, silently (IPLM 2024 takes the 2023 population, not the 2022 one): refuse it."""
+    from iplm_pipeline.corrections import CorrectionError
+    from iplm_pipeline.methodology import load_registry
+
+    taken = {(i, c.period[:4]) for m in load_registry().methods.values() for i, c in m.bps_columns.items()}
+    for c in corrections:
+        if c.source == "bps" and (c.field, str(c.year)) not in taken:
+            years = sorted({p for i, p in taken if i == c.field})
+            raise CorrectionError(f"{c.describe()}: no registered IPLM year takes BPS {c.year} for {c.field} "
+                                  f"(the years take {', '.join(years) or 'none'}), so it would never apply. "
+                                  "Write it for the column a year takes (iplm years), or remove it.")
 
 
 # --------------------------------------------------------------------------- inspect
