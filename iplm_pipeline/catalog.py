@@ -36,7 +36,7 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    name: str  # as analysts write it: `iplm_regency`, `staging.libraries`
+    name: str  # as analysts write it: `iplm_regency`, `staging.perpustakaan`
     kind: str  # table or view
     description: str
     columns: tuple[Column, ...]

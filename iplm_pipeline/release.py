@@ -27,10 +27,10 @@ import duckdb
 
 # The grain of each published table (sql/schema/*.sql "one row per ..."): rows are matched on it.
 GRAIN_KEYS: dict[str, tuple[str, ...]] = {
-    "staging.bps_values": ("year", "indicator", "source_file", "sheet", "row_number"),
+    "staging.bps": ("year", "indicator", "source_file", "sheet", "row_number"),
     "staging.bps_tables": ("year", "indicator", "source_file", "sheet"),
-    "staging.libraries": ("year", "npp"),
-    "staging.published": ("year", "level", "bps_code"),
+    "staging.perpustakaan": ("year", "npp"),
+    "staging.terbitan": ("year", "level", "bps_code"),
     "iplm_regency": ("year", "bps_code"),
     "iplm_province": ("year", "bps_code"),
     "iplm_national": ("year",),

@@ -39,10 +39,13 @@ from iplm_pipeline.release import record_release_changes
 
 SCHEMA_FILES = ("schema/staging.sql", "schema/marts.sql")
 # Tables whose rows belong to one IPLM year: publishing replaces the run's years only.
-YEAR_TABLES = ("staging.bps_values", "staging.bps_tables", "staging.libraries", "staging.published",
+YEAR_TABLES = ("staging.bps", "staging.bps_tables", "staging.perpustakaan", "staging.terbitan",
                "iplm_regency", "iplm_province", "iplm_national", "quarantine", "source_files",
                "corrections_applied", "data_completeness", "reconciliation", "library_region_mismatches",
                "methodology_applied", "iplm_scores", "iplm_targets", "tpbis_comparison")
+# Staging tables renamed to their source's name: rows of files made before the rename are carried over.
+RENAMED = {"staging.bps": "staging.bps_values", "staging.perpustakaan": "staging.libraries",
+           "staging.terbitan": "staging.published"}
 # Reference tables, rewritten whole from the project's reference data on every publish.
 REFERENCE_TABLES = ("regions", "methodology", "methodology_elements", "methodology_bands", "methodology_bps_columns")
 PUBLISH_LOCK_TIMEOUT_S = 600
@@ -128,7 +131,7 @@ def file_schema_version(con: duckdb.DuckDBPyConnection) -> str | None:
 def _apply_column_comments(con: duckdb.DuckDBPyConnection) -> None:
     """Column comments from `sql/schema/column_comments.csv`.
 
-    table_name is a mart (`iplm_regency`), a staging table (`staging.libraries`), `*` (every mart
+    table_name is a mart (`iplm_regency`), a staging table (`staging.perpustakaan`), `*` (every mart
     with that column) or `staging.*` (every staging table with it); a later row wins.
     """
     columns = con.execute(
@@ -290,9 +293,14 @@ class Warehouse:
             for table in YEAR_TABLES:
                 schema, _, name = table.rpartition(".")
                 schema = schema or "main"
-                src_cols = {r[0] for r in con.execute(
-                    "SELECT column_name FROM duckdb_columns() WHERE database_name = 'src' "
-                    "AND schema_name = ? AND table_name = ?", [schema, name]).fetchall()}
+                src_name = name
+                for candidate in (name, RENAMED.get(table, "").rpartition(".")[2]):
+                    src_cols = {r[0] for r in con.execute(
+                        "SELECT column_name FROM duckdb_columns() WHERE database_name = 'src' "
+                        "AND schema_name = ? AND table_name = ?", [schema, candidate]).fetchall()}
+                    if src_cols:
+                        src_name = candidate
+                        break
                 if not src_cols:
                     continue  # a table the source file does not have
                 dst = con.execute(
@@ -305,7 +313,7 @@ class Warehouse:
                         "a column added to an existing table must be nullable (sql/schema/marts.sql).")
                 cols = ", ".join(f'"{c}"' for c, _ in dst if c in src_cols)
                 op = "IN" if keep_years else "NOT IN"
-                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM src.{schema}.{name} "
+                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM src.{schema}.{src_name} "
                             f"WHERE year {op} (SELECT unnest(?::INTEGER[]))", [years])
         finally:
             con.execute("DETACH src")

@@ -29,7 +29,7 @@ WITH areas AS (
            uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7, iplm,
            uplm1_decimals, uplm2_decimals, uplm3_decimals, uplm4_decimals, uplm5_decimals, uplm6_decimals,
            uplm7_decimals, iplm_decimals
-    FROM staging.published WHERE year = $year
+    FROM staging.terbitan WHERE year = $year
 ), published AS (
     FROM published_wide
     UNPIVOT INCLUDE NULLS ((published, decimals) FOR measure IN (
@@ -174,12 +174,12 @@ FROM staging.bps_tables t
 LEFT JOIN (
     SELECT source_file, province_bps_code, bps_period, count(*) AS n,
            CASE WHEN count(value) = count(*) THEN sum(value) END AS total
-    FROM staging.bps_values WHERE year = $year AND NOT is_aggregate GROUP BY ALL
+    FROM staging.bps WHERE year = $year AND NOT is_aggregate GROUP BY ALL
 ) rows ON rows.source_file = t.source_file AND rows.province_bps_code = t.province_bps_code
       AND rows.bps_period = t.bps_period
 LEFT JOIN (
     SELECT source_file, bps_code AS province_bps_code, bps_period, value, row_number
-    FROM staging.bps_values WHERE year = $year AND is_aggregate AND bps_code <> '00'
+    FROM staging.bps WHERE year = $year AND is_aggregate AND bps_code <> '00'
 ) agg ON agg.source_file = t.source_file AND agg.province_bps_code = t.province_bps_code
      AND agg.bps_period = t.bps_period
 WHERE t.year = $year AND t.has_bps_year
@@ -221,7 +221,7 @@ FROM (
                CASE WHEN count(value) FILTER (indicator IN ('desa_kelurahan', 'sekolah', 'perguruan_tinggi')) = 3
                     THEN sum(value) FILTER (indicator IN ('desa_kelurahan', 'sekolah', 'perguruan_tinggi')) END
                    AS institutions
-        FROM staging.bps_values WHERE year = $year AND NOT is_aggregate GROUP BY ALL
+        FROM staging.bps WHERE year = $year AND NOT is_aggregate GROUP BY ALL
     ), candidate AS (
         UNPIVOT candidates ON population, institutions INTO NAME base_measure VALUE amount
     ), tried AS (
@@ -319,7 +319,7 @@ SELECT $year AS year, 'source' AS level, p.bps_code, p.region_text AS area_name,
        NULL AS implied_base, NULL AS implied_actual, NULL AS closer_to_regency_mean, p.source_file, p.row_number
 FROM (
     SELECT *, 0.5 * pow(10, -coalesce(iplm_decimals, 2)) AS half
-    FROM staging.published WHERE year = $year AND category IS NOT NULL AND iplm IS NOT NULL
+    FROM staging.terbitan WHERE year = $year AND category IS NOT NULL AND iplm IS NOT NULL
 ) p
 LEFT JOIN (SELECT * FROM methodology_bands WHERE year = $year) b
     ON p.iplm >= b.lower AND (b.upper IS NULL OR p.iplm < b.upper)

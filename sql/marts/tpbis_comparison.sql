@@ -3,7 +3,7 @@
 -- unit 'regency': iplm and each UPLM of the method applied (methodology_applied), mean over the
 --   group's regencies; completeness = share of the group's libraries that reported the field
 --   behind the measure (every input for iplm; libraries themselves are always counted: 1).
--- unit 'library': each library's own fields (staging.libraries), mean over the libraries that
+-- unit 'library': each library's own fields (staging.perpustakaan), mean over the libraries that
 --   reported the field; completeness = that share.
 -- partner_group: partner_after_joining (joined_year <= year), partner_before_joining, non_partner.
 -- difference_from_non_partner is descriptive: partners were not chosen at random.
@@ -34,7 +34,7 @@ WITH partner_regency AS (
            (l.collections IS NOT NULL AND (l.librarians IS NOT NULL OR l.technicians IS NOT NULL)
             AND l.visits_per_day IS NOT NULL AND l.snp IS NOT NULL
             AND l.participation IS NOT NULL AND l.members IS NOT NULL) AS complete
-    FROM staging.libraries l
+    FROM staging.perpustakaan l
     JOIN grouped_regency g USING (bps_code)
     LEFT JOIN partner_library p USING (npp)
     WHERE l.year = $year

@@ -478,4 +478,4 @@ CREATE TABLE IF NOT EXISTS tpbis_comparison (
     completeness DOUBLE,
     difference_from_non_partner DOUBLE
 );
-COMMENT ON TABLE tpbis_comparison IS 'One row per (year, unit, partner_group, measure): unit regency (iplm and each UPLM of the year''s method) or library (its own fields, from staging.libraries); partner_group partner_after_joining (joined_year <= year), partner_before_joining or non_partner. Means with the completeness share (libraries reporting the field) beside each; differences are descriptive only (partners were not chosen at random). Empty when data/raw/tpbis/ is absent.';
+COMMENT ON TABLE tpbis_comparison IS 'One row per (year, unit, partner_group, measure): unit regency (iplm and each UPLM of the year''s method) or library (its own fields, from staging.perpustakaan); partner_group partner_after_joining (joined_year <= year), partner_before_joining or non_partner. Means with the completeness share (libraries reporting the field) beside each; differences are descriptive only (partners were not chosen at random). Empty when data/raw/tpbis/ is absent.';

@@ -3,7 +3,7 @@
 -- Column descriptions are in column_comments.csv (one place for the DuckDB COMMENTs and the Dagster catalog).
 CREATE SCHEMA IF NOT EXISTS staging;
 
-CREATE TABLE IF NOT EXISTS staging.bps_values (
+CREATE TABLE IF NOT EXISTS staging.bps (
     year INTEGER NOT NULL,
     indicator VARCHAR NOT NULL,
     source_file VARCHAR NOT NULL,
@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS staging.bps_values (
     bps_period VARCHAR,
     column_header VARCHAR
 );
-COMMENT ON TABLE staging.bps_values IS 'One row per (IPLM year, BPS table row, period column of the indicator): regency rows and the flagged aggregate rows (province, national), for every period the table holds; the registry (methodology_bps_columns) says which period an IPLM year takes.';
+COMMENT ON TABLE staging.bps IS 'One row per (IPLM year, BPS table row, period column of the indicator): regency rows and the flagged aggregate rows (province, national), for every period the table holds; the registry (methodology_bps_columns) says which period an IPLM year takes.';
 
 CREATE TABLE IF NOT EXISTS staging.bps_tables (
     year INTEGER NOT NULL,
@@ -42,7 +42,7 @@ CREATE TABLE IF NOT EXISTS staging.bps_tables (
 );
 COMMENT ON TABLE staging.bps_tables IS 'One row per (IPLM year, BPS table file, province block): its indicator, layout, periods, unit and notes; a national table has one row per province.';
 
-CREATE TABLE IF NOT EXISTS staging.libraries (
+CREATE TABLE IF NOT EXISTS staging.perpustakaan (
     year INTEGER NOT NULL,
     npp VARCHAR NOT NULL,
     kemendagri_code VARCHAR NOT NULL,
@@ -70,9 +70,9 @@ CREATE TABLE IF NOT EXISTS staging.libraries (
     row_number INTEGER NOT NULL,
     read_order BIGINT NOT NULL
 );
-COMMENT ON TABLE staging.libraries IS 'One row per (year, NPP): the library registration kept after validation and deduplication, typed.';
+COMMENT ON TABLE staging.perpustakaan IS 'One row per (year, NPP): the library registration kept after validation and deduplication, typed.';
 
-CREATE TABLE IF NOT EXISTS staging.published (
+CREATE TABLE IF NOT EXISTS staging.terbitan (
     year INTEGER NOT NULL,
     level VARCHAR NOT NULL,
     kemendagri_code VARCHAR NOT NULL,
@@ -91,4 +91,4 @@ CREATE TABLE IF NOT EXISTS staging.published (
     publishes_uplm BOOLEAN,            -- false for IPLM-only tables: no UPLM is reconciled for the row
     layout VARCHAR                     -- report, open_data or iplm_only
 );
-COMMENT ON TABLE staging.published IS 'One row per (year, level, area) printed in the published tables (report copies, open-data files, IPLM-only tables), with the printed precision of every value.';
+COMMENT ON TABLE staging.terbitan IS 'One row per (year, level, area) printed in the published tables (report copies, open-data files, IPLM-only tables), with the printed precision of every value.';

@@ -32,8 +32,8 @@ def test_a_rerun_changes_nothing_and_a_changed_input_is_listed(sabu_raw, capsys)
     assert NO_CHANGES not in out
     assert "Kabupaten Sabu Raijua: IPLM 45.52 -> " in out
     changed = dict(query(marts, "SELECT table_name, rows_added FROM release_changes WHERE kind = 'table' "
-                                "AND table_name IN ('staging.libraries', 'source_files')"))
-    assert changed == {"staging.libraries": 1, "source_files": 1}
+                                "AND table_name IN ('staging.perpustakaan', 'source_files')"))
+    assert changed == {"staging.perpustakaan": 1, "source_files": 1}
     area = query(marts, "SELECT old_value, new_value FROM release_changes WHERE kind = 'area' "
                         "AND bps_code = '5320' AND measure = 'iplm'")
     assert area[0][0] == "45.52" and area[0][1] != "45.52"

@@ -41,7 +41,7 @@ def test_cli_run_is_recorded_in_the_given_instance_with_row_counts(sabu_raw, tmp
     regency = instance.get_latest_materialization_event(dg.AssetKey("iplm_regency")).asset_materialization
     assert regency.partition == "2024"
     assert regency.metadata["dagster/row_count"].value == query(marts, "SELECT count(*) FROM iplm_regency")[0][0] > 0
-    libraries = instance.get_latest_materialization_event(dg.AssetKey("library_registrations")).asset_materialization
+    libraries = instance.get_latest_materialization_event(dg.AssetKey("perpustakaan")).asset_materialization
     ledger = query(marts, "SELECT count(*), sum(rows_read), sum(rows_kept), sum(rows_quarantined) FROM source_files "
                           "WHERE source = 'perpustakaan'")[0]
     assert tuple(libraries.metadata[k].value for k in ("files", "rows_read", "rows_kept", "rows_quarantined")) == ledger

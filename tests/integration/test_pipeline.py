@@ -58,7 +58,7 @@ def test_run_twice_gives_identical_marts(sabu_raw):
     first = snapshot()
     assert main(["run", "--year", "2024", "-q"]) == 0
     assert snapshot() == first
-    assert first["main.iplm_regency"] and first["staging.libraries"]
+    assert first["main.iplm_regency"] and first["staging.perpustakaan"]
 
 
 def test_ledger_balances_and_checks_pass(sabu_raw):
@@ -88,7 +88,7 @@ def test_marts_state_their_grain_in_comments(sabu_marts):
                                  "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal"))
     for table in ("iplm_regency", "iplm_province", "iplm_national", "quarantine", "source_files",
                   "data_completeness", "reconciliation", "library_region_mismatches", "corrections_applied",
-                  "iplm_regency_completeness", "libraries", "bps_values"):
+                  "iplm_regency_completeness", "perpustakaan", "bps"):
         assert comments[table].startswith("One row per"), table
     missing = query(marts, "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' "
                            "AND comment IS NULL AND table_name IN (SELECT table_name FROM duckdb_tables())")

@@ -8,25 +8,25 @@ from iplm_pipeline import catalog
 from iplm_pipeline.definitions import defs as load_defs
 
 defs = load_defs()
-SOURCES = ["bps_indicators", "library_registrations", "published_scores"]
+SOURCES = ["bps", "perpustakaan", "terbitan"]
 GRAPH = {
-    "bps_indicators": [],
-    "library_registrations": [],
-    "published_scores": [],
-    "iplm_regency": ["bps_indicators", "library_registrations"],
-    "iplm_province": ["bps_indicators", "library_registrations"],
-    "iplm_national": ["bps_indicators", "library_registrations"],
-    "data_completeness": ["iplm_regency", "library_registrations"],
-    "reconciliation": ["bps_indicators", "iplm_national", "iplm_province", "iplm_regency", "published_scores"],
-    "library_region_mismatches": ["library_registrations"],
+    "bps": [],
+    "perpustakaan": [],
+    "terbitan": [],
+    "iplm_regency": ["bps", "perpustakaan"],
+    "iplm_province": ["bps", "perpustakaan"],
+    "iplm_national": ["bps", "perpustakaan"],
+    "data_completeness": ["iplm_regency", "perpustakaan"],
+    "reconciliation": ["bps", "iplm_national", "iplm_province", "iplm_regency", "terbitan"],
+    "library_region_mismatches": ["perpustakaan"],
     "iplm_targets": ["iplm_regency"],
-    "tpbis_comparison": ["iplm_regency", "library_registrations"],
+    "tpbis_comparison": ["iplm_regency", "perpustakaan"],
     "iplm_trends": ["iplm_national", "iplm_province", "iplm_regency", "methodology_applied"],
     "release_changes": [],
     "iplm_regency_completeness": ["data_completeness", "iplm_regency"],
     "iplm_province_completeness": ["data_completeness", "iplm_province"],
     "iplm_detail": ["data_completeness", "iplm_national", "iplm_province", "iplm_regency", "methodology_applied"],
-    "iplm_scores": ["bps_indicators", "library_registrations"],
+    "iplm_scores": ["bps", "perpustakaan"],
     "methodology_applied": [],
     "methodology_bps_columns": [],
     "quarantine": SOURCES,
@@ -37,16 +37,16 @@ GRAPH = {
     "methodology": [],
     "methodology_elements": [],
     "methodology_bands": [],
-    "marts_file": sorted(["bps_indicators", "corrections_applied", "data_completeness", "iplm_detail",
+    "marts_file": sorted(["bps", "corrections_applied", "data_completeness", "iplm_detail",
                           "iplm_national", "iplm_province", "iplm_province_completeness", "iplm_regency",
                           "iplm_regency_completeness", "iplm_scores", "library_region_mismatches",
-                          "library_registrations", "methodology", "methodology_applied", "methodology_bands",
-                          "methodology_bps_columns", "methodology_elements", "published_scores",
+                          "perpustakaan", "methodology", "methodology_applied", "methodology_bands",
+                          "methodology_bps_columns", "methodology_elements", "terbitan",
                           "quarantine", "quarantine_summary", "reconciliation", "regions", "source_files",
                           "iplm_targets", "tpbis_comparison"]),
 }
 GROUPS = {
-    "staging": {"bps_indicators", "library_registrations", "published_scores"},
+    "staging": {"bps", "perpustakaan", "terbitan"},
     "marts": {"iplm_regency", "iplm_province", "iplm_national", "data_completeness", "reconciliation",
               "library_region_mismatches", "iplm_regency_completeness", "iplm_province_completeness", "iplm_detail",
               "iplm_scores", "methodology_applied", "iplm_targets", "tpbis_comparison", "iplm_trends"},
@@ -57,8 +57,8 @@ GROUPS = {
 # Tables of the DDL that are not for analysts.
 NOT_ASSETS = {"schema_info", "staging.bps_tables"}
 CHECKS = {
-    ("bps_indicators", "rows_accounted"), ("library_registrations", "rows_accounted"),
-    ("published_scores", "rows_accounted"), ("reconciliation", "published_figures_match"),
+    ("bps", "rows_accounted"), ("perpustakaan", "rows_accounted"),
+    ("terbitan", "rows_accounted"), ("reconciliation", "published_figures_match"),
     *((mart, check) for mart in ("iplm_regency", "iplm_province", "iplm_national")
       for check in ("unique_keys", "scores_in_bounds")),
     ("iplm_regency", "required_inputs"),
@@ -162,7 +162,7 @@ def test_assets_have_owner_code_reference_and_renderable_description():
         texts = [node.description or "", *(c.description or "" for c in (schema.columns if schema else []))]
         for text in texts:
             assert not re.search(r"<[a-z_]+>", re.sub(r"`[^`]*`", "", text)), (key, text)
-    assert graph.get(dg.AssetKey("library_registrations")).tags["iplm/source"] == "perpustakaan"
+    assert graph.get(dg.AssetKey("perpustakaan")).tags["iplm/source"] == "perpustakaan"
 
 
 def test_markdown_keeps_placeholders_visible():

@@ -692,7 +692,7 @@ def read_bps_tables(raw: Path, regions: RegionLookup) -> list[BpsTable]:
 @dataclass
 class BpsYear(SourceYear):
     parsed: list[BpsTable] = field(default_factory=list)
-    values: pd.DataFrame = field(default_factory=pd.DataFrame)  # staging.bps_values rows
+    values: pd.DataFrame = field(default_factory=pd.DataFrame)  # staging.bps rows
     tables: pd.DataFrame = field(default_factory=pd.DataFrame)  # staging.bps_tables (per table and province)
 
 

@@ -1,4 +1,4 @@
-"""Pandera contract for a staged BPS value row (staging.bps_values), checked once before it is written.
+"""Pandera contract for a staged BPS value row (staging.bps), checked once before it is written.
 
 The reader refuses a table with a located error for anything a user can fix (a cell that is no
 number, an implausible population); this schema holds what the reader promises downstream, so

@@ -10,7 +10,7 @@ from iplm_pipeline.catalog import row_count_metadata, rows_per_year, table_spec
 from iplm_pipeline.partitions import single_run, year_partitions
 from iplm_pipeline.resources import IplmResource, report, skipped_years
 
-SOURCE_ASSETS = ["bps_indicators", "library_registrations", "published_scores"]
+SOURCE_ASSETS = ["bps", "perpustakaan", "terbitan"]
 LEDGER_TABLES = ("quarantine", "source_files", "corrections_applied", "quarantine_summary")
 LINE = {"source_files": "files read", "quarantine": "rows quarantined", "corrections_applied": "corrections applied"}
 

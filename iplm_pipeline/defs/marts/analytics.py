@@ -39,7 +39,7 @@ def iplm_targets(context: dg.AssetExecutionContext, iplm: IplmResource) -> dg.Ma
 
 
 @yearly_asset(
-    name="tpbis_comparison", group="marts", deps=["iplm_regency", "library_registrations"],
+    name="tpbis_comparison", group="marts", deps=["iplm_regency", "perpustakaan"],
     kinds={"duckdb"}, table="tpbis_comparison",
     description="One row per (year, unit, partner group, measure): TPBIS partner regencies and libraries "
                 "(data/raw/tpbis/tpbis_partners.csv) against non-partners, before and after joining: counts, "

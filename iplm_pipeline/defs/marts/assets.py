@@ -24,16 +24,16 @@ RECONCILIATION_STATUSES = ("match", "mismatch", "missing_published", "missing_co
 
 @dg.multi_asset(
     specs=[
-        table_spec("iplm_regency", group="marts", deps=["bps_indicators", "library_registrations"],
+        table_spec("iplm_regency", group="marts", deps=["bps", "perpustakaan"],
                    code=[*SCORE_SQL, SQL_DIR / "marts" / "iplm_regency.sql"],
                    description="One row per (year, kabupaten/kota): inputs, unrounded UPLM1-7, IPLM, category."),
-        table_spec("iplm_province", group="marts", deps=["bps_indicators", "library_registrations"],
+        table_spec("iplm_province", group="marts", deps=["bps", "perpustakaan"],
                    code=[*SCORE_SQL, SQL_DIR / "marts" / "iplm_province.sql"],
                    description="One row per (year, province): from inputs pooled over its regencies."),
-        table_spec("iplm_national", group="marts", deps=["bps_indicators", "library_registrations"],
+        table_spec("iplm_national", group="marts", deps=["bps", "perpustakaan"],
                    code=[*SCORE_SQL, SQL_DIR / "marts" / "iplm_national.sql"],
                    description="One row per year: from inputs pooled over every regency loaded."),
-        table_spec("iplm_scores", group="marts", deps=["bps_indicators", "library_registrations"], code=SCORE_SQL),
+        table_spec("iplm_scores", group="marts", deps=["bps", "perpustakaan"], code=SCORE_SQL),
         table_spec("methodology_applied", group="marts", code=SCORE_SQL),
     ],
     partitions_def=year_partitions,
@@ -110,13 +110,13 @@ def _mismatch_line(con, year: int) -> str:
 
 
 data_completeness = sql_mart(
-    "data_completeness", deps=["iplm_regency", "library_registrations"], summarize=_completeness_line,
+    "data_completeness", deps=["iplm_regency", "perpustakaan"], summarize=_completeness_line,
     description="One row per (year, kabupaten/kota): libraries registered by type, the share of them that "
                 "reported each input field, and the export rows lost to the quarantine, to read next to the index.")
 
 reconciliation = sql_mart(
     "reconciliation", summarize=_reconciliation_line,
-    deps=["iplm_regency", "iplm_province", "iplm_national", "published_scores", "bps_indicators"],
+    deps=["iplm_regency", "iplm_province", "iplm_national", "terbitan", "bps"],
     description="One row per (year, level, bps_code, measure): computed against published, with status, "
                 "difference and what a mismatching published value implies; plus source checks (BPS "
                 "aggregate rows, published IPLM against their own UPLM).",
@@ -128,6 +128,6 @@ reconciliation = sql_mart(
     check_sql="reconciliation_mismatches.sql")
 
 library_region_mismatches = sql_mart(
-    "library_region_mismatches", deps=["library_registrations"], summarize=_mismatch_line,
+    "library_region_mismatches", deps=["perpustakaan"], summarize=_mismatch_line,
     description="One row per (year, library) whose Kabupaten/Kota text names another or no known regency "
                 "than its NPP; the library counts under its NPP regency.")

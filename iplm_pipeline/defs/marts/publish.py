@@ -11,7 +11,7 @@ from iplm_pipeline.partitions import single_run, year_partitions
 from iplm_pipeline.resources import IplmResource, report
 
 # Everything the marts file holds: publishing waits for all of it.
-PUBLISHED_ASSETS = ["bps_indicators", "library_registrations", "published_scores", "iplm_regency",
+PUBLISHED_ASSETS = ["bps", "perpustakaan", "terbitan", "iplm_regency",
                     "iplm_province", "iplm_national", "data_completeness", "reconciliation",
                     "library_region_mismatches", "iplm_regency_completeness", "iplm_province_completeness",
                     "iplm_detail", "quarantine", "source_files", "corrections_applied", "quarantine_summary",

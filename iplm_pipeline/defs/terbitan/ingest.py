@@ -657,7 +657,7 @@ def dedupe_published(tables: list[PublishedTable]) -> tuple[pd.DataFrame, pd.Dat
 
 @dataclass
 class PublishedYear(SourceYear):
-    rows: pd.DataFrame = field(default_factory=pd.DataFrame)  # staging.published rows
+    rows: pd.DataFrame = field(default_factory=pd.DataFrame)  # staging.terbitan rows
     notes: dict[str, list[str]] = field(default_factory=dict)  # per file: columns ignored, codes not used
 
 
