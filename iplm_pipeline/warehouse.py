@@ -1,4 +1,4 @@
-"""The DuckDB marts file: private build files per run, atomic publishing, SQL from `sql/`.
+"""The DuckDB marts file: private build files per run and atomic publishing.
 
 Analysts keep `data/marts/iplm.duckdb` open read-only while runs go on, and
 DuckDB lets no writer in while any reader holds a file. So a run never writes
@@ -14,30 +14,28 @@ leaves the published file untouched; its leftovers are removed by the next run.
 from __future__ import annotations
 
 import contextlib
-import csv
-import functools
-import hashlib
 import json
 import os
-import re
 import shutil
 import socket
 import time
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 from filelock import FileLock, Timeout
 
-from iplm_pipeline.config import MARTS_FILE_NAME, SQL_DIR
+from iplm_pipeline.config import MARTS_FILE_NAME
 from iplm_pipeline.errors import IplmError
-from iplm_pipeline.methodology import load_registry
-from iplm_pipeline.regions import load_regions
-from iplm_pipeline.release import record_release_changes
 
-SCHEMA_FILES = ("schema/staging.sql", "schema/marts.sql")
+# SQL files, schema, reference tables and the shared writer are modules of their own (this one
+# builds and publishes); their names are re-exported for the callers that import them from here.
+from iplm_pipeline.reference_tables import REFERENCE_TABLES, write_reference_tables  # noqa: F401
+from iplm_pipeline.release import record_release_changes
+from iplm_pipeline.schema import SCHEMA_FILES, apply_schema, file_schema_version, schema_version  # noqa: F401
+from iplm_pipeline.sqlfiles import query_sql, run_sql, split_statements, sql_text  # noqa: F401
+from iplm_pipeline.writer import replace_rows, write_source_year  # noqa: F401
+
 # Tables whose rows belong to one IPLM year: publishing replaces the run's years only.
 YEAR_TABLES = ("staging.bps", "staging.bps_tables", "staging.perpustakaan", "staging.terbitan",
                "iplm_regency", "iplm_province", "iplm_national", "quarantine", "source_files",
@@ -46,10 +44,7 @@ YEAR_TABLES = ("staging.bps", "staging.bps_tables", "staging.perpustakaan", "sta
 # Staging tables renamed to their source's name: rows of files made before the rename are carried over.
 RENAMED = {"staging.bps": "staging.bps_values", "staging.perpustakaan": "staging.libraries",
            "staging.terbitan": "staging.published"}
-# Reference tables, rewritten whole from the project's reference data on every publish.
-REFERENCE_TABLES = ("regions", "methodology", "methodology_elements", "methodology_bands", "methodology_bps_columns")
 PUBLISH_LOCK_TIMEOUT_S = 600
-_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 
 class PublishError(IplmError):
@@ -61,148 +56,6 @@ def connect(path: Path | str = ":memory:", read_only: bool = False) -> duckdb.Du
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("SET enable_progress_bar = false")
     return con
-
-
-# --------------------------------------------------------------------------- SQL files
-def sql_text(name: str) -> str:
-    return (SQL_DIR / name).read_text(encoding="utf-8")
-
-
-def split_statements(text: str) -> list[str]:
-    """Statements of a SQL file: separated by ';' at the end of a line (our files' convention)."""
-    parts = re.split(r";[ \t]*(?:--[^\n]*)?\n", text + "\n")
-    return [p.strip() for p in parts if re.sub(r"--[^\n]*", "", p).strip()]
-
-
-def _statements(name: str, params: dict):
-    """(statement, the named `$params` it uses) for each statement of `sql/<name>`."""
-    for statement in split_statements(sql_text(name)):
-        wanted = set(_PARAM.findall(statement))
-        missing = wanted - set(params)
-        if missing:
-            raise ValueError(f"sql/{name} needs parameters {sorted(missing)}")
-        yield statement, {p: params[p] for p in wanted}
-
-
-def run_sql(con: duckdb.DuckDBPyConnection, name: str, **params) -> None:
-    """Execute every statement of `sql/<name>` with the named `$params` it uses."""
-    for statement, used in _statements(name, params):
-        con.execute(statement, used) if used else con.execute(statement)
-
-
-def query_sql(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
-    """The result of the last statement of `sql/<name>` as a DataFrame (via Arrow: no per-cell copies)."""
-    *before, (last, used) = _statements(name, params)
-    for statement, used_before in before:
-        con.execute(statement, used_before) if used_before else con.execute(statement)
-    result = con.execute(last, used) if used else con.execute(last)
-    with warnings.catch_warnings():
-        # "makes an extra copy": a columnar copy, still far cheaper than .df()'s per-cell objects.
-        warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
-        return result.to_arrow_table().to_pandas()
-
-
-# --------------------------------------------------------------------------- schema
-@functools.cache
-def schema_version() -> str:
-    """A digest of the DDL and column comments: a marts file made by other DDL is not reused in place."""
-    digest = hashlib.sha256()
-    for name in (*SCHEMA_FILES, "schema/column_comments.csv"):
-        digest.update((SQL_DIR / name).read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    for name in SCHEMA_FILES:
-        run_sql(con, name)
-    _apply_column_comments(con)
-    con.execute("DELETE FROM schema_info")
-    con.execute("INSERT INTO schema_info VALUES (?)", [schema_version()])
-
-
-def file_schema_version(con: duckdb.DuckDBPyConnection) -> str | None:
-    try:
-        row = con.execute("SELECT version FROM schema_info").fetchone()
-    except duckdb.CatalogException:
-        return None
-    return row[0] if row else None
-
-
-def _apply_column_comments(con: duckdb.DuckDBPyConnection) -> None:
-    """Column comments from `sql/schema/column_comments.csv`.
-
-    table_name is a mart (`iplm_regency`), a staging table (`staging.perpustakaan`), `*` (every mart
-    with that column) or `staging.*` (every staging table with it); a later row wins.
-    """
-    columns = con.execute(
-        "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
-        "WHERE database_name = current_database() AND schema_name IN ('main', 'staging')").fetchall()
-    with (SQL_DIR / "schema" / "column_comments.csv").open(encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            for schema, table, column in columns:
-                qualified = table if schema == "main" else f"{schema}.{table}"
-                wildcard = "*" if schema == "main" else f"{schema}.*"
-                if column == row["column_name"] and row["table_name"] in (wildcard, qualified):
-                    text = row["comment"].replace("'", "''")
-                    con.execute(f'COMMENT ON COLUMN {schema}."{table}"."{column}" IS \'{text}\'')
-    # A view's column with no row of its own is described as the same column of a table it shows
-    # (the one the view is named after first: iplm_province_completeness.regencies from iplm_province).
-    inherited = con.execute(
-        "SELECT v.table_name, v.column_name, "
-        "first(t.comment ORDER BY NOT starts_with(v.table_name, t.table_name), t.table_name) FROM duckdb_columns() v "
-        "JOIN duckdb_views() w ON w.view_name = v.table_name AND w.database_name = v.database_name "
-        "JOIN duckdb_tables() b ON b.database_name = v.database_name AND b.schema_name = 'main' "
-        "JOIN duckdb_columns() t ON t.table_name = b.table_name AND t.database_name = v.database_name "
-        "AND t.schema_name = 'main' AND t.column_name = v.column_name AND t.comment IS NOT NULL "
-        "WHERE v.database_name = current_database() AND v.schema_name = 'main' AND v.comment IS NULL "
-        "GROUP BY ALL").fetchall()
-    for view, column, text in inherited:
-        quoted = text.replace("'", "''")
-        con.execute(f'COMMENT ON COLUMN "{view}"."{column}" IS \'{quoted}\'')
-
-
-def write_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
-    registry = load_registry()
-    frames = {
-        "regions": pd.DataFrame([r.__dict__ for r in load_regions().regions]),
-        "methodology": registry.years_frame(),
-        "methodology_elements": registry.elements_frame(),
-        "methodology_bands": registry.bands_frame(),
-        "methodology_bps_columns": registry.bps_columns_frame(),
-    }
-    for table, frame in frames.items():
-        con.execute(f"DELETE FROM {table}")
-        con.register("_ref", frame)
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _ref")
-        con.unregister("_ref")
-
-
-def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
-                 where: str, params: dict) -> None:
-    """Idempotent write: delete the slice `where` selects, insert `frame`, in one transaction."""
-    used = {k: v for k, v in params.items() if f"${k}" in where}
-    con.execute("BEGIN")
-    try:
-        con.execute(f"DELETE FROM {table} WHERE {where}", used)
-        if len(frame):
-            con.register("_rows", frame)
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
-            con.unregister("_rows")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-
-
-def write_source_year(con: duckdb.DuckDBPyConnection, source: str, year: int, staging: dict[str, pd.DataFrame],
-                      loaded) -> None:
-    """Replace one source's rows of one IPLM year: its staging tables, quarantine, ledger, corrections."""
-    params = {"year": year, "source": source}
-    for table, frame in staging.items():
-        replace_rows(con, table, frame, "year = $year", params)
-    for table, frame in (("quarantine", loaded.quarantine), ("source_files", loaded.ledger),
-                         ("corrections_applied", loaded.corrections)):
-        replace_rows(con, table, frame, "year = $year AND source = $source", params)
 
 
 # --------------------------------------------------------------------------- build and publish
