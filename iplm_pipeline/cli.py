@@ -2,14 +2,17 @@
 
 A thin layer over the Dagster definitions: every command that computes runs the
 same `iplm_year` job in-process (fast, one build file per run), prints progress
-per year and asset, and exits non-zero with a readable message when input is
-bad (2) or an ERROR check fails (1).
+per year and asset, and exits non-zero with a readable message, never a traceback, for a
+data or environment problem: 1 an ERROR check failed, 2 bad input (or a refused or failing
+query), 3 the environment (disk full, marts folder not writable, a lock held too long),
+130 interrupted; 70 is a bug in iplm (the traceback is printed for the report).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import logging
 import os
 import sys
@@ -18,7 +21,9 @@ import uuid
 from pathlib import Path
 
 from iplm_pipeline import config
-from iplm_pipeline.errors import IplmError
+from iplm_pipeline.errors import EnvironmentProblem, IplmError, environment_code, environment_problem
+
+EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_ENVIRONMENT, EXIT_BUG, EXIT_INTERRUPTED = 1, 2, 3, 70, 130
 
 EXAMPLE_QUERY = ("SELECT regency_name, iplm, category FROM iplm_regency "
                  "WHERE year = {year} ORDER BY iplm DESC LIMIT 5")
@@ -96,7 +101,6 @@ def _materialise(years: list[int], *, raw: Path | None, marts: Path | None, log,
     import warnings
 
     import dagster as dg
-    from dagster._core.errors import DagsterAssetCheckFailedError  # not re-exported at the top level
 
     from iplm_pipeline.methodology import load_registry
     from iplm_pipeline.warehouse import Warehouse
@@ -109,7 +113,15 @@ def _materialise(years: list[int], *, raw: Path | None, marts: Path | None, log,
     from iplm_pipeline.definitions import defs
 
     raw, marts = raw or config.raw_dir(), marts or config.marts_dir()
-    job = defs().resolve_job_def("iplm_year")
+    failures: list[tuple[str, BaseException]] = []
+
+    @dg.failure_hook
+    def keep_exception(context: dg.HookContext) -> None:
+        # The step's own exception object (the run's events carry only its text), in-process.
+        if context.op_exception is not None:
+            failures.append((context.op.name, context.op_exception))
+
+    job = defs().resolve_job_def("iplm_year").with_hooks({keep_exception})
     run_id = str(uuid.uuid4())
     from iplm_pipeline.resources import METHOD_TAG
 
@@ -122,19 +134,54 @@ def _materialise(years: list[int], *, raw: Path | None, marts: Path | None, log,
     try:
         result = job.execute_in_process(
             partition_key=str(years[0]) if len(years) == 1 else None, tags=tags, run_id=run_id,
-            instance=instance, raise_on_error=True,
+            instance=instance, raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
                         "resources": {"iplm": {"config": {"raw_dir": str(raw), "marts_dir": str(marts)}}}})
-    except DagsterAssetCheckFailedError as exc:
-        # The failing checks were printed with their offending rows as they ran.
-        print(f"iplm: {exc}\nNothing was published: the marts are unchanged.", file=sys.stderr)
-        return 1
     finally:
-        Warehouse(marts).discard(run_id)  # no-op after a successful publish
+        with contextlib.suppress(OSError):  # a marts folder that cannot be listed has no leftovers
+            Warehouse(marts).discard(run_id)  # no-op after a successful publish
+    if not result.success:
+        return _failed_run(result, failures)
     warned = [e for e in result.get_asset_check_evaluations() if not e.passed]
     log(f"Done in {time.perf_counter() - started:.1f} s"
         + (f" ({len(warned)} WARN check(s): see above and `iplm reconcile`)." if warned else "."))
     return 0
+
+
+def _failed_run(result, failures: list[tuple[str, BaseException]]) -> int:
+    """Exit code of a failed run: re-raise the first step's own exception for main() to classify
+    (bad input before an environment problem before anything else), or 1 for failed ERROR checks."""
+    import dagster as dg
+
+    stopped = ("DagsterExecutionInterruptedError", "KeyboardInterrupt")
+    interrupted = any(e.step_failure_data.error is not None and e.step_failure_data.error.cls_name in stopped
+                      for e in result.get_step_failure_events())
+    if interrupted or any(isinstance(exc, KeyboardInterrupt) for _, exc in failures):
+        raise KeyboardInterrupt
+    raised = [(step, exc) for step, exc in failures if not isinstance(exc, dg.DagsterError)]
+    if raised:
+        distinct = list({str(exc): (step, exc) for step, exc in raised}.values())
+        distinct.sort(key=lambda se: 0 if isinstance(se[1], IplmError) and not isinstance(se[1], EnvironmentProblem)
+                      else 1 if isinstance(se[1], EnvironmentProblem) else 2)
+        for step, exc in distinct[1:]:
+            print(f"iplm: also failed, {step}: {exc}", file=sys.stderr)
+        step, exc = distinct[0]
+        if isinstance(exc, csv.Error):  # the CSV reader's own error, e.g. a cell over its field limit
+            raise IplmError(f"{step}: a raw CSV file could not be read ({exc}). A cell that long usually "
+                            "means a stray quote joined many lines into one: check the quotes in that "
+                            "step's raw files. Nothing was published: the marts are unchanged.") from exc
+        raise exc
+    blocked = [e for e in result.get_asset_check_evaluations()
+               if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
+    if blocked:
+        # The failing checks were printed with their offending rows as they ran.
+        names = ", ".join(sorted({f"{e.asset_key.to_user_string()}.{e.check_name}" for e in blocked}))
+        print(f"iplm: {len(blocked)} blocking ERROR check(s) failed: {names}\n"
+              "Nothing was published: the marts are unchanged.", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    texts = [e.step_failure_data.error.to_string() for e in result.get_step_failure_events()
+             if e.step_failure_data.error is not None]
+    raise RuntimeError("the run failed without a step exception:\n" + "\n".join(texts))
 
 
 def _where_to_look(year: int, marts_dir: Path) -> str:
@@ -324,13 +371,39 @@ def cmd_years(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    """Run SQL on the published marts, read-only and sandboxed: DuckDB's external access is off,
+    so the SQL cannot read, write or attach any other file; results are written by Python."""
+    import duckdb
+
+    from iplm_pipeline.query import QUERY_FORMATS, query_error, write_result
     from iplm_pipeline.warehouse import open_marts
 
-    con = open_marts(args.marts)
+    out = Path(args.out) if args.out else None
+    suffix = out.suffix.lstrip(".").lower() if out else ""
+    fmt = args.format or {"": "table", "txt": "table"}.get(suffix, suffix)
+    if fmt not in QUERY_FORMATS:
+        raise IplmError(f"--out {out}: cannot tell the format from '{out.suffix}'; "
+                        f"pass --format {'|'.join(QUERY_FORMATS)}.")
+    if fmt == "parquet" and out is None:
+        raise IplmError("--format parquet writes a binary file: pass --out FILE.")
+    con = open_marts(args.marts, sandboxed=True)
     try:
-        con.sql(args.sql).show(max_rows=args.max_rows, max_width=200)
+        try:
+            rel = con.sql(args.sql)
+            if rel is None:  # a statement without a result (e.g. SET)
+                return 0
+            if fmt == "table" and out is None:
+                rel.show(max_rows=args.max_rows, max_width=200)
+                return 0
+            table = rel.to_arrow_table()
+        except duckdb.Error as exc:
+            raise query_error(exc) from exc
     finally:
         con.close()
+    write_result(table, fmt, out)
+    if out is not None:
+        print(f"Wrote {table.num_rows} row(s) × {table.num_columns} column(s) to {out} ({fmt}).",
+              file=sys.stderr)
     return 0
 
 
@@ -444,7 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
         from iplm_pipeline.release import summary_lines
         from iplm_pipeline.warehouse import open_marts
 
-        con = open_marts(config.marts_dir())
+        con = open_marts(args.marts)
         try:
             print("\n".join(summary_lines(con, max_lines=args.max_lines)))
         finally:
@@ -487,7 +560,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("query", help="run a read-only SQL query on the published marts")
     p.add_argument("sql")
-    p.add_argument("--max-rows", type=int, default=40)
+    p.add_argument("--max-rows", type=int, default=40, help="rows shown by --format table on the terminal")
+    p.add_argument("--format", choices=("table", "csv", "json", "parquet"),
+                   help="table (default, on the terminal), csv, json (records), parquet (needs --out)")
+    p.add_argument("--out", metavar="FILE",
+                   help="write the whole result to FILE (format from --format or the extension)")
     p.add_argument("--marts-dir", help="marts folder (default: $IPLM_MARTS_DIR or data/marts)")
     p.set_defaults(func=cmd_query)
     return parser
@@ -499,12 +576,42 @@ def main(argv: list[str] | None = None) -> int:
     _progress_to_terminal(getattr(args, "quiet", False))
     try:
         return args.func(args)
+    except EnvironmentProblem as exc:
+        print(f"iplm: {exc}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     except IplmError as exc:
         print(f"iplm: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("iplm: interrupted; the published marts are unchanged.", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except csv.Error as exc:  # the CSV reader's own error outside a run's steps
+        print(f"iplm: a CSV file could not be read ({exc}). Nothing was published: the marts are "
+              "unchanged.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # `iplm query ... | head`: the reader left, which is fine
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:
+        return _unexpected(exc)
+
+
+def _unexpected(exc: Exception) -> int:
+    """An environment failure nobody wrapped (OSError, DuckDB disk error): 3 with its path; else a bug."""
+    import traceback
+
+    import duckdb
+
+    if isinstance(exc, OSError) or (isinstance(exc, duckdb.Error) and (
+            isinstance(exc, duckdb.IOException) or environment_code(exc))):
+        path = getattr(exc, "filename", None) or "(a file iplm was using)"
+        print(f"iplm: {environment_problem(exc, path, 'working on it')}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    traceback.print_exc()
+    print("iplm: internal error: this is a bug in iplm, not a problem with your data; please report "
+          "it with the traceback above. Nothing was published unless the run said so.", file=sys.stderr)
+    return EXIT_BUG
 
 
 if __name__ == "__main__":

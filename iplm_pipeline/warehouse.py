@@ -9,13 +9,22 @@ this run's years from the build file, then renames it over the published one.
 Readers keep the snapshot they opened; new connections see the new file; the
 file replaced is kept as `iplm.previous.duckdb`. A run killed at any point
 leaves the published file untouched; its leftovers are removed by the next run.
+
+Opening the published file read-write is not supported. If someone does and writes, DuckDB
+keeps the writes in `iplm.duckdb.wal` until a checkpoint; that WAL belongs to the file beside
+it, so publishing moves it aside together with that file (`iplm.previous.duckdb.wal`): left
+beside the new file it would make every reader fail ("Failure while replaying WAL"). A run's
+byte copy of the published file does not include the WAL: such writes never reach new marts.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import logging
 import os
+import re
 import shutil
 import socket
 import time
@@ -26,7 +35,7 @@ import duckdb
 from filelock import FileLock, Timeout
 
 from iplm_pipeline.config import MARTS_FILE_NAME
-from iplm_pipeline.errors import IplmError
+from iplm_pipeline.errors import EnvironmentProblem, IplmError, environment_code, environment_problem
 
 # SQL files, schema, reference tables and the shared writer are modules of their own (this one
 # builds and publishes); their names are re-exported for the callers that import them from here.
@@ -45,10 +54,41 @@ YEAR_TABLES = ("staging.bps", "staging.bps_tables", "staging.perpustakaan", "sta
 RENAMED = {"staging.bps": "staging.bps_values", "staging.perpustakaan": "staging.libraries",
            "staging.terbitan": "staging.published"}
 PUBLISH_LOCK_TIMEOUT_S = 600
+progress_log = logging.getLogger("iplm.progress")
 
 
 class PublishError(IplmError):
     """Publishing the marts failed; the published file is unchanged."""
+
+
+def wal_of(path: Path) -> Path:
+    """DuckDB's write-ahead log of a database file: `<file>.wal` beside it."""
+    return path.with_name(path.name + ".wal")
+
+
+@contextlib.contextmanager
+def on_disk(path: Path, doing: str, *, only_duckdb: bool = False) -> Iterator[None]:
+    """Turn a disk-level failure (OSError, DuckDB I/O or disk-full error) into an EnvironmentProblem.
+
+    `only_duckdb`: for a block that also reads raw files, leave OSErrors alone (they name
+    their own file) and convert only DuckDB's errors about the build file's disk.
+    """
+    try:
+        yield
+    except EnvironmentProblem:
+        raise
+    except OSError as exc:
+        if only_duckdb:
+            raise
+        # A full disk is about where the data went (shutil's error names the copy's source).
+        named = None if environment_code(exc) in ("ENOSPC", "EDQUOT", "EFBIG", "EIO") else exc.filename
+        raise environment_problem(exc, named or path, doing) from exc
+    except duckdb.Error as exc:
+        if isinstance(exc, duckdb.IOException) or environment_code(exc):
+            # DuckDB names the file it failed on in quotes (it may be a raw file it was reading).
+            quoted = re.search(r'"(/[^"]+)"', str(exc))
+            raise environment_problem(exc, quoted.group(1) if quoted else path, doing) from exc
+        raise
 
 
 def connect(path: Path | str = ":memory:", read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -93,14 +133,19 @@ class Warehouse:
     def connect(self, run_id: str, years: list[int]) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection to the run's build file, created on first use."""
         path = self.build_path(run_id)
-        self.build_dir.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(path) + ".lock"):
-            if not path.exists():
-                self._remove_stale_builds()
-                self._create_build(path, run_id, years)
-        con = connect(path)
+        with on_disk(self.build_dir, "creating the runs' build folder in the marts folder"):
+            if self.marts_dir.exists() and not self.marts_dir.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(self.marts_dir))
+            self.build_dir.mkdir(parents=True, exist_ok=True)
+        with on_disk(path, "creating the run's build file (a copy of the published marts)"):
+            with FileLock(str(path) + ".lock"):
+                if not path.exists():
+                    self._remove_stale_builds()
+                    self._create_build(path, run_id, years)
+            con = connect(path)
         try:
-            yield con
+            with on_disk(path, "writing the run's build file", only_duckdb=True):
+                yield con
         finally:
             con.close()
 
@@ -112,6 +157,12 @@ class Warehouse:
         base = self._published_state()
         in_place = True
         if base is not None:
+            if wal_of(self.published).exists():
+                progress_log.warning(
+                    f"{wal_of(self.published)}: someone opened the published marts read-write and wrote "
+                    "without a checkpoint (opening them read-write is not supported). The run starts "
+                    "from the published file without those writes, so they are not in the new marts; "
+                    "publishing moves the WAL aside so readers of the new file do not trip over it.")
             # A byte copy needs no DuckDB lock (an analyst may hold the published file, even
             # read-write), and the published file is never modified in place, so it is consistent.
             shutil.copyfile(self.published, partial)
@@ -176,38 +227,76 @@ class Warehouse:
         build = self.build_path(run_id)
         if not build.exists():
             raise PublishError(f"{build}: the run's build file is missing; nothing was published.")
-        owner = json.loads(self._owner_path(run_id).read_text())
-        lock = FileLock(str(self.marts_dir / ".publish.lock"))
-        try:
-            lock.acquire(timeout=5)
-        except Timeout:
-            log("Another run is publishing to this marts folder; waiting for it to finish.")
+        with on_disk(self.marts_dir, "publishing the marts"):
+            owner = json.loads(self._owner_path(run_id).read_text())
+            lock = FileLock(str(self.marts_dir / ".publish.lock"))
             try:
-                lock.acquire(timeout=PUBLISH_LOCK_TIMEOUT_S)
-            except Timeout as exc:
-                raise PublishError(f"{self.marts_dir}: another run held the publish lock for "
-                                   f"{PUBLISH_LOCK_TIMEOUT_S} s; nothing was published. Retry later.") from exc
-        try:
-            if owner["in_place"] and owner["base"] == self._published_state():
-                ready = build  # nobody published since the build was copied: it is the whole new file
-                con = connect(ready)
-                con.execute("CHECKPOINT")
-                con.close()
-            else:
-                ready = self._merge(run_id, build, years)
-            record_release_changes(ready, self.published, self.build_dir / f"{run_id}.release-base.duckdb")
-            _fsync(ready)
-            if self.published.exists():
-                link = self.build_dir / f"{run_id}.previous"
-                link.unlink(missing_ok=True)
-                os.link(self.published, link)
-                os.replace(link, self.previous)
-            os.replace(ready, self.published)
-            _fsync(self.marts_dir)
-        finally:
-            lock.release()
+                lock.acquire(timeout=5)
+            except Timeout:
+                log("Another run is publishing to this marts folder; waiting for it to finish.")
+                try:
+                    lock.acquire(timeout=PUBLISH_LOCK_TIMEOUT_S)
+                except Timeout as exc:
+                    raise EnvironmentProblem(
+                        self.marts_dir / ".publish.lock",
+                        f"another run held the publish lock for {PUBLISH_LOCK_TIMEOUT_S} s",
+                        "Wait for that run to finish (or end it if it hangs), then run again. "
+                        "Nothing was published: the marts are unchanged.") from exc
+            try:
+                if owner["in_place"] and owner["base"] == self._published_state():
+                    ready = build  # nobody published since the build was copied: it is the whole new file
+                    con = connect(ready)
+                    con.execute("CHECKPOINT")
+                    con.close()
+                else:
+                    ready = self._merge(run_id, build, years)
+                record_release_changes(ready, self.published, self.build_dir / f"{run_id}.release-base.duckdb")
+                _fsync(ready)
+                self._replace_published(run_id, ready)
+            finally:
+                lock.release()
         self.discard(run_id)
         return self.published
+
+    def _replace_published(self, run_id: str, ready: Path) -> None:
+        """Rename `ready` over the published file, the replaced file (and its WAL) becoming previous.
+
+        A WAL belongs to the file beside it. The order keeps every name readable at every step:
+        the old previous's WAL goes first, then the published file becomes previous, then its WAL
+        follows it (the published name briefly without its WAL reads as of its last checkpoint),
+        then the new file takes the published name with no WAL beside it.
+        """
+        log = progress_log.warning  # on the terminal even with -q: a WAL means someone wrote by hand
+        wal, previous_wal = wal_of(self.published), wal_of(self.previous)
+        if not self.published.exists():
+            if wal.exists():  # a WAL without its file: nothing can replay it
+                os.replace(wal, self.marts_dir / f"{wal.name}.orphaned")
+                log(f"{wal}: no database file beside it; moved to {wal.name}.orphaned.")
+            os.replace(ready, self.published)
+            _fsync(self.marts_dir)
+            return
+        wal_state = _wal_state(self.published) if wal.exists() else None
+        previous_wal.unlink(missing_ok=True)
+        link = self.build_dir / f"{run_id}.previous"
+        link.unlink(missing_ok=True)
+        os.link(self.published, link)
+        os.replace(link, self.previous)
+        if wal_state == "matches":
+            os.replace(wal, previous_wal)
+            log(f"{wal}: writes of a read-write session on the replaced marts file that were never "
+                f"checkpointed; they are not in the new marts. Moved aside with that file: "
+                f"{self.previous.name} + {previous_wal.name} (open it read-only to see them).")
+        elif wal_state == "held":
+            os.replace(wal, previous_wal)
+            log(f"{self.published}: a process holds the marts read-write (not supported); its session "
+                f"now continues on {self.previous.name} with its WAL, and none of its writes are in "
+                "the new marts.")
+        elif wal_state is not None:
+            os.replace(wal, self.marts_dir / f"{wal.name}.orphaned")
+            log(f"{wal}: did not match the published file ({wal_state}), so no reader could open the "
+                f"marts; moved to {wal.name}.orphaned. The new marts are readable again.")
+        os.replace(ready, self.published)
+        _fsync(self.marts_dir)
 
     def _merge(self, run_id: str, build: Path, years: list[int]) -> Path:
         """A fresh file: other years from the current published file, the run's years from its build."""
@@ -256,6 +345,20 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _wal_state(path: Path) -> str:
+    """Whether the WAL beside `path` replays on it ("matches"), a live process holds the file
+    read-write ("held"), or else DuckDB's reason why the WAL cannot be replayed."""
+    try:
+        duckdb.connect(str(path), read_only=True).close()  # replays the WAL in memory, writes nothing
+    except duckdb.IOException as exc:
+        if "Could not set lock" in str(exc):
+            return "held"
+        return str(exc).splitlines()[0]
+    except duckdb.Error as exc:
+        return str(exc).splitlines()[0]
+    return "matches"
+
+
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -264,9 +367,56 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def open_marts(marts_dir: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the published marts, as analysts open it."""
+def open_marts(marts_dir: Path, *, sandboxed: bool = False) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published marts, as analysts open it.
+
+    `sandboxed`: DuckDB's `enable_external_access = false` (locked for the connection's life):
+    no COPY TO, no reading or attaching other files, no INSTALL/LOAD; only the marts file.
+    A stray WAL beside the file (a read-write session was killed) never makes this fail: a WAL
+    that replays is used (with a warning: those writes are not the pipeline's), one that does not
+    belong to the file is ignored by reading a private copy of the file.
+    """
     path = Path(marts_dir) / MARTS_FILE_NAME
     if not path.exists():
         raise IplmError(f"{path} does not exist yet: run `iplm run --year <year>` first.")
-    return connect(path, read_only=True)
+    settings = {"enable_external_access": False} if sandboxed else {}
+    try:
+        con = duckdb.connect(str(path), read_only=True, config=settings)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "Could not set lock" in text:
+            holder = text.split("Conflicting lock is held in", 1)[-1].split(". See also")[0].strip()
+            raise EnvironmentProblem(
+                path, f"another process holds the marts read-write, and DuckDB lets no reader in "
+                      f"while a writer holds a file (held by {holder})",
+                "Opening the marts read-write is not supported: close that session (or end that "
+                "process). The next `iplm run` publishes a new file that readers can open anyway.") from exc
+        if "WAL" not in text or not wal_of(path).exists():
+            raise environment_problem(exc, path, "opening the marts read-only", after="") from exc
+        con = _private_copy(path, settings, text.splitlines()[0])
+    else:
+        if wal_of(path).exists():
+            progress_log.warning(
+                f"{wal_of(path)}: someone opened the marts read-write and wrote without a checkpoint "
+                "(not supported). These results include those writes, which the pipeline did not "
+                "make; the next `iplm run` leaves them out and moves the WAL aside.")
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def _private_copy(path: Path, settings: dict, reason: str) -> duckdb.DuckDBPyConnection:
+    """Read a byte copy of `path` (without the stray WAL beside it) from a private temp folder."""
+    import atexit
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="iplm-marts-"))
+    copy = folder / path.name
+    with on_disk(folder, "copying the marts to read them without the stray WAL"):
+        shutil.copyfile(path, copy)
+    atexit.register(shutil.rmtree, folder, True)
+    con = duckdb.connect(str(copy), read_only=True, config=settings)
+    progress_log.warning(
+        f"{wal_of(path)}: a write-ahead log that does not belong to the published file ({reason}); "
+        "it was left by a read-write session on a file since replaced. Reading the published file "
+        "without it. The next `iplm run` moves it aside (or delete it: nothing in it can be replayed).")
+    return con
