@@ -580,7 +580,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"iplm: {exc}", file=sys.stderr)
         return EXIT_ENVIRONMENT
     except IplmError as exc:
-        print(f"iplm: {exc}", file=sys.stderr)
+        unchanged = ("" if args.command not in ("run", "backfill") or "Nothing was published" in str(exc)
+                     else " Nothing was published: the marts are unchanged.")
+        print(f"iplm: {exc}{unchanged}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("iplm: interrupted; the published marts are unchanged.", file=sys.stderr)
