@@ -261,17 +261,20 @@ CREATE OR REPLACE VIEW iplm_detail AS
 WITH areas AS (
     SELECT year, 'regency' AS level, bps_code, regency_name AS area_name, population, school_civitas,
            academic_civitas, institutions, libraries, collections, staff, visits_per_day, snp_libraries,
-           participation, members, uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7
+           participation, members, uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7,
+           population_bps_year, institutions_bps_year, school_civitas_bps_year, academic_civitas_bps_year
     FROM iplm_regency
     UNION ALL
     SELECT year, 'province', bps_code, province_name, population, school_civitas, academic_civitas, institutions,
            libraries, collections, staff, visits_per_day, snp_libraries, participation, members,
-           uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7
+           uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7,
+           population_bps_year, institutions_bps_year, school_civitas_bps_year, academic_civitas_bps_year
     FROM iplm_province
     UNION ALL
     SELECT year, 'national', '00', 'Indonesia', population, school_civitas, academic_civitas, institutions,
            libraries, collections, staff, visits_per_day, snp_libraries, participation, members,
-           uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7
+           uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7,
+           population_bps_year, institutions_bps_year, school_civitas_bps_year, academic_civitas_bps_year
     FROM iplm_national
 ), by_type AS (
     SELECT year, 'regency' AS level, bps_code, libraries_umum, libraries_sekolah, libraries_perguruan_tinggi
@@ -311,6 +314,8 @@ WITH areas AS (
     FROM shortfalls GROUP BY ALL
 )
 SELECT a.year, a.level, a.bps_code, a.area_name,
+       -- the BPS column each input was taken from (the report prints it above the inputs)
+       a.population_bps_year, a.institutions_bps_year, a.school_civitas_bps_year, a.academic_civitas_bps_year,
        s.* EXCLUDE (year, level, bps_code),
        -- 0 when the population is 0; NULL (not 0) when it is not available
        CASE WHEN a.population IS NOT NULL THEN coalesce(ceil(100000 * t.libraries_umum / nullif(a.population, 0) - 1e-9), 0) END
