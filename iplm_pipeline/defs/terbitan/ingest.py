@@ -42,6 +42,7 @@ from iplm_pipeline.parsing import list_source_files, read_rows
 from iplm_pipeline.regions import Region, RegionLookup, load_regions, name_key
 
 from .headers import CODE_FIELDS, MEASURES, UPLM, header_key, load_header_patterns
+from .schemas import validate_published
 
 HEADER_SCAN_ROWS = 60  # title rows above a header; more than this is not a table we know
 DECIMAL_COLUMNS = [f"{m}_decimals" for m in MEASURES]
@@ -680,5 +681,6 @@ def load_published_year(raw: Path, year: int, regions: RegionLookup,
         # A corrected value has no printed precision: the reconciliation falls back to the report's.
         if c.field in MEASURES:
             rows.loc[rows["bps_code"].astype(str) == c.area, f"{c.field}_decimals"] = None
+    rows = validate_published(rows, get_method(year).cap)
     return PublishedYear(quarantine.assign(year=year), ledger, applied.assign(year=year),
                          rows=rows.assign(year=year), notes={t.source_file: t.notes for t in tables if t.notes})
