@@ -45,7 +45,7 @@ bench-smoke: setup  ## the benchmark at a tiny scale, to keep it working (no tim
 	$(BIN)/python bench/run.py --smoke
 
 dev: setup  ## Dagster UI + daemon (schedules) on http://127.0.0.1:3000, instance in ./.dagster
-	DAGSTER_HOME=$(CURDIR) $(BIN)/dagster dev -m iplm_pipeline.definitions
+	DAGSTER_HOME=$(CURDIR) $(BIN)/dg dev
 
 lint:  setup ## ruff
 	$(BIN)/ruff check iplm_pipeline tests bench scripts
@@ -54,4 +54,4 @@ sample: setup  ## regenerate the bundled sample data in data/raw/ (deterministic
 	$(BIN)/python scripts/build_sample.py
 
 clean:  ## remove the environment, caches and built marts (not data/raw)
-	rm -rf $(VENV) .tools .pytest_cache .ruff_cache .dagster data/marts/*.duckdb data/marts/.build
+	rm -rf $(VENV) .tools .pytest_cache .ruff_cache .dagster .nux data/marts/*.duckdb data/marts/.build

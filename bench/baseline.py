@@ -6,7 +6,7 @@ regency's IPLM. A yardstick for the pipeline's overhead, not a second implementa
 Reads perpustakaan/2024/*: CSV per file with DuckDB read_csv from the line holding `NPP`
 (Windows-1252 files are decoded in Python and handed to DuckDB as UTF-8), XLSX with
 python-calamine (sheet `Data Perpustakaan` if present); and bps/<indicator>/* with the csv
-module or calamine (header row `Kabupaten/Kota`/`Wilayah`, the 2022 column, `Ribu` = x1000,
+module or calamine (header row `Kabupaten/Kota`/`Wilayah`, the 2022 column (population: 2023), `Ribu` = x1000,
 names matched within the title's province). Then ONE DuckDB query computes every regency's
 IPLM: libraries by the NPP's first four digits (Kemendagri code) -> BPS code through
 iplm_pipeline/reference/regions.csv, seven UPLM capped at 1, IPLM = round(100 x mean, 2).
@@ -32,6 +32,8 @@ import pyarrow as pa
 from python_calamine import CalamineWorkbook
 
 YEAR, BPS_YEAR = 2024, 2022
+# the columns iplm_pipeline/reference/methodology.toml takes for IPLM 2024: population 2023, else 2022
+BPS_YEARS = {"penduduk": 2023}
 REGIONS = Path(__file__).resolve().parent.parent / "iplm_pipeline" / "reference" / "regions.csv"
 FIELDS = {"npp": "npp", "jumlah koleksi eksemplar": "copies", "jumlah pustakawan": "librarians",
           "jumlah tenaga teknis perpustakaan": "technicians", "rata-rata kunjungan per hari": "visits",
@@ -102,7 +104,8 @@ def xlsx_table(path: Path) -> pa.Table:
 
 
 def bps_table(raw: Path) -> pa.Table:
-    """(bps_code, indicator, value): the BPS_YEAR cell of every row naming a regency."""
+    """(bps_code, indicator, value): the BPS_YEARS (else BPS_YEAR) cell of every row naming a regency,
+    from classic tables (`iplm synth --layouts classic`)."""
     regions = list(csv.DictReader(REGIONS.open(encoding="utf-8")))
     provinces = {r["short_name"].casefold(): r["kemendagri_code"] for r in regions if r["level"] == "province"}
     names = {(r["province_kemendagri_code"], label.casefold()): r["bps_code"]
@@ -118,7 +121,8 @@ def bps_table(raw: Path) -> pa.Table:
             rows = list(csv.reader(text.splitlines(), delimiter=sep))
         head = next(i for i, r in enumerate(rows) if r and str(r[0]).strip().lower() in ("kabupaten/kota", "wilayah"))
         factor = 1000 if any("ribu" in str(c).lower() for r in rows[:head + 1] for c in r) else 1
-        col = [str(c).removesuffix(".0") for c in rows[head]].index(str(BPS_YEAR))
+        year = BPS_YEARS.get(path.parent.name, BPS_YEAR)
+        col = [str(c).removesuffix(".0") for c in rows[head]].index(str(year))
         province = provinces[re.search(r"di Provinsi (.+)$", str(rows[0][0])).group(1).strip().casefold()]
         for r in rows[head + 1:]:
             code = names.get((province, str(r[0]).strip().casefold())) if len(r) > col else None

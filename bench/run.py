@@ -86,7 +86,8 @@ def ensure_data(fmt: str, scale: float, seed: int, data_root: Path = OUT / "data
         shutil.rmtree(partial, ignore_errors=True)
         shutil.rmtree(raw_dir, ignore_errors=True)
         started = time.perf_counter()
-        summary = generate_country(partial, YEAR, scale=scale, fmt=fmt, seed=seed)
+        # classic BPS tables: the bare baseline (bench/baseline.py) reads only that layout
+        summary = generate_country(partial, YEAR, scale=scale, fmt=fmt, seed=seed, layouts="classic")
         elapsed = time.perf_counter() - started
         partial.rename(raw_dir)
         info = {"library_rows": summary.rows_written["perpustakaan"],
@@ -176,8 +177,8 @@ def baseline_cmd(raw_dir: Path, scores_csv: Path) -> list[str]:
 
 def bench_env() -> dict[str, str]:
     """The caller's environment without an instance or folders that would redirect the CLI."""
-    return {k: v for k, v in os.environ.items()
-            if k not in ("DAGSTER_HOME", "IPLM_RAW_DIR", "IPLM_MARTS_DIR")}
+    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "IPLM_RAW_DIR", "IPLM_MARTS_DIR")}
+    return {**env, "IPLM_EPHEMERAL_INSTANCE": "1"}  # a throwaway instance, as measured so far
 
 
 def report_failure(label: str, run: Run) -> None:
@@ -504,7 +505,7 @@ def render_markdown(report: Report) -> str:
         "instance, a fresh marts folder per run), the baseline is `bench/baseline.py DIR` (DuckDB "
         "+ calamine, one SQL query, no validation, dedupe or Dagster); one untimed warm-up run "
         "of each on the smallest dataset comes first. Data: "
-        f"`iplm_pipeline.synth.generate_country(..., {YEAR}, scale, fmt, seed={report.seed})`, "
+        f"`iplm_pipeline.synth.generate_country(..., {YEAR}, scale, fmt, seed={report.seed}, layouts=\"classic\")`, "
         "generated beforehand and not timed.",
         "",
     ]

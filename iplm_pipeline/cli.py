@@ -39,30 +39,65 @@ def _progress_to_terminal(quiet: bool) -> None:
 
 
 def _apply_dirs(args: argparse.Namespace) -> None:
-    # The Dagster resource reads these when the run starts, like any other deployment would.
-    if getattr(args, "raw_dir", None):
-        os.environ["IPLM_RAW_DIR"] = str(Path(args.raw_dir).resolve())
-    if getattr(args, "marts_dir", None):
-        os.environ["IPLM_MARTS_DIR"] = str(Path(args.marts_dir).resolve())
+    """The folders of this command: --raw-dir / --marts-dir, else IPLM_RAW_DIR / IPLM_MARTS_DIR or data/."""
+    args.raw = Path(args.raw_dir).resolve() if getattr(args, "raw_dir", None) else config.raw_dir()
+    args.marts = Path(args.marts_dir).resolve() if getattr(args, "marts_dir", None) else config.marts_dir()
 
 
-def default_year() -> int:
+def default_year(raw: Path) -> int:
     """The latest registered year that has library exports in the raw folder."""
     from iplm_pipeline.methodology import load_registry
 
-    folder = config.raw_dir() / "perpustakaan"
+    folder = raw / "perpustakaan"
     present = [y for y in load_registry().years if (folder / str(y)).is_dir()]
     if not present:
         raise IplmError(f"No data/raw/perpustakaan/<year>/ folder for a registered year under "
-                        f"{config.raw_dir()}; pass --year or point IPLM_RAW_DIR at your data.")
+                        f"{raw}; pass --year or point IPLM_RAW_DIR at your data.")
     return present[-1]
 
 
-def materialise(years: list[int], *, log=print, method: str | None = None) -> int:
+EPHEMERAL_INSTANCE_ENV = "IPLM_EPHEMERAL_INSTANCE"
+
+
+def instance_choice() -> str:
+    """Where CLI runs are recorded, so the UI (`make dev`) shows them: `ephemeral`, `dagster_home`, `project`.
+
+    IPLM_EPHEMERAL_INSTANCE=1: a throwaway instance (tests, benchmarks); else DAGSTER_HOME when
+    set; else the project's own instance (dagster.yaml at the project root, stored in .dagster/).
+    """
+    if os.environ.get(EPHEMERAL_INSTANCE_ENV, "") not in ("", "0"):
+        return "ephemeral"
+    return "dagster_home" if os.environ.get("DAGSTER_HOME") else "project"
+
+
+def run_instance():
+    """The instance `instance_choice()` names (the project's: from dagster.yaml at the project root)."""
+    import dagster as dg
+
+    choice = instance_choice()
+    if choice == "ephemeral":
+        return dg.DagsterInstance.ephemeral()
+    if choice == "dagster_home":
+        return dg.DagsterInstance.get()
+    return dg.DagsterInstance.from_config(str(config.PROJECT_ROOT))
+
+
+def materialise(years: list[int], *, raw: Path | None = None, marts: Path | None = None, log=print,
+                method: str | None = None) -> int:
     """Run the `iplm_year` job for `years` in one in-process run; return the exit code.
 
-    `method` applies another registered method to the years' data instead of their own
-    (every score row then says it is not the official method)."""
+    `raw` / `marts` configure the `iplm` resource through run config (default: env or data/).
+    The run is recorded in `run_instance()`. `method` applies another registered method to the
+    years' data instead of their own (every score row then says it is not the official method).
+    """
+    # dagster.yaml's folders (storage, compute logs) are relative to the project root, as for
+    # `make dev`: a run recorded there runs from the project root (every path here is absolute).
+    in_project = contextlib.chdir(config.PROJECT_ROOT) if instance_choice() == "project" else contextlib.nullcontext()
+    with in_project:
+        return _materialise(years, raw=raw, marts=marts, log=log, method=method)
+
+
+def _materialise(years: list[int], *, raw: Path | None, marts: Path | None, log, method: str | None) -> int:
     import warnings
 
     import dagster as dg
@@ -77,6 +112,7 @@ def materialise(years: list[int], *, log=print, method: str | None = None) -> in
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     from iplm_pipeline.definitions import defs
 
+    raw, marts = raw or config.raw_dir(), marts or config.marts_dir()
     failures: list[tuple[str, BaseException]] = []
 
     @dg.failure_hook
@@ -85,7 +121,7 @@ def materialise(years: list[int], *, log=print, method: str | None = None) -> in
         if context.op_exception is not None:
             failures.append((context.op.name, context.op_exception))
 
-    job = defs.resolve_job_def("iplm_year").with_hooks({keep_exception})
+    job = defs().resolve_job_def("iplm_year").with_hooks({keep_exception})
     run_id = str(uuid.uuid4())
     from iplm_pipeline.resources import METHOD_TAG
 
@@ -93,16 +129,17 @@ def materialise(years: list[int], *, log=print, method: str | None = None) -> in
              "dagster/asset_partition_range_end": str(years[-1])} if len(years) > 1 else {})
     if method:
         tags[METHOD_TAG] = method
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    instance = run_instance()
     started = time.perf_counter()
     try:
         result = job.execute_in_process(
             partition_key=str(years[0]) if len(years) == 1 else None, tags=tags, run_id=run_id,
             instance=instance, raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+                        "resources": {"iplm": {"config": {"raw_dir": str(raw), "marts_dir": str(marts)}}}})
     finally:
         with contextlib.suppress(OSError):  # a marts folder that cannot be listed has no leftovers
-            Warehouse(config.marts_dir()).discard(run_id)  # no-op after a successful publish
+            Warehouse(marts).discard(run_id)  # no-op after a successful publish
     if not result.success:
         return _failed_run(result, failures)
     warned = [e for e in result.get_asset_check_evaluations() if not e.passed]
@@ -147,8 +184,8 @@ def _failed_run(result, failures: list[tuple[str, BaseException]]) -> int:
     raise RuntimeError("the run failed without a step exception:\n" + "\n".join(texts))
 
 
-def _where_to_look(year: int) -> str:
-    marts = config.marts_dir() / config.MARTS_FILE_NAME
+def _where_to_look(year: int, marts_dir: Path) -> str:
+    marts = marts_dir / config.MARTS_FILE_NAME
     query = EXAMPLE_QUERY.format(year=year)
     return (f"\nMarts: {marts}\n"
             f"Query them (read-only, safe while runs go on):\n"
@@ -157,35 +194,63 @@ def _where_to_look(year: int) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    year = args.year or default_year()
-    code = materialise([year], method=args.method)
+    year = args.year or default_year(args.raw)
+    code = materialise([year], raw=args.raw, marts=args.marts, method=args.method)
     if code == 0:
-        print(_where_to_look(year))
+        print(_where_to_look(year, args.marts))
     return code
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
     if args.to_year < args.from_year:
         raise IplmError(f"--to {args.to_year} is before --from {args.from_year}.")
+    from iplm_pipeline.methodology import load_registry
+    from iplm_pipeline.resources import has_library_exports, library_folder
+
     years = list(range(args.from_year, args.to_year + 1))
-    code = materialise(years, method=args.method)
-    if code == 0:
-        print(_where_to_look(years[-1]))
-    return code
+    for year in years:  # unknown year: a clear MethodologyError before anything runs
+        load_registry().get(year, args.method).require_computable()
+    present = [year for year in years if has_library_exports(args.raw, year)]
+    if not present:  # nothing to skip to: the run fails with the located error of the first year
+        return materialise(years, raw=args.raw, marts=args.marts, method=args.method)
+    # Dagster records a range run's materialisations for every year of the range, so a year
+    # without exports is left out of the runs (not just skipped inside one): one run per
+    # stretch of consecutive years that have their exports.
+    progress = logging.getLogger("iplm.progress")
+    for year in years:
+        if year not in present:
+            progress.info(f"[{year}] skipped: no library exports in {library_folder(args.raw, year)}; "
+                          f"its published rows are kept, the other years go on")
+    for stretch in _consecutive(present):
+        code = materialise(stretch, raw=args.raw, marts=args.marts, method=args.method)
+        if code:
+            return code
+    print(_where_to_look(present[-1], args.marts))
+    return 0
+
+
+def _consecutive(years: list[int]) -> list[list[int]]:
+    stretches: list[list[int]] = []
+    for year in years:
+        if stretches and stretches[-1][-1] == year - 1:
+            stretches[-1].append(year)
+        else:
+            stretches.append([year])
+    return stretches
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
     """Mismatches and failed source checks of one year, compact, with what they imply."""
     from iplm_pipeline.warehouse import open_marts, query_sql
 
-    year = args.year or default_year()
-    con = open_marts(config.marts_dir())
+    year = args.year or default_year(args.raw)
+    con = open_marts(args.marts)
     try:
         summary = con.execute("SELECT level, status, count(*) FROM reconciliation WHERE year = ? "
                               "GROUP BY ALL ORDER BY ALL", [year]).fetchall()
         if not summary:
             raise IplmError(f"No reconciliation rows for {year} in the marts: run `iplm run --year {year}` first.")
-        mismatches = query_sql(con, "marts/reconcile_report.sql", year=year)
+        mismatches = query_sql(con, "reports/reconcile_report.sql", year=year)
     finally:
         con.close()
     print(f"IPLM {year} reconciliation (rows per level and status):")
@@ -213,7 +278,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     summary = generate_country(Path(args.out), args.year, scale=args.scale, fmt=args.format, seed=args.seed,
-                               provinces=args.province or None, messy=not args.clean)
+                               provinces=args.province or None, messy=not args.clean, layouts=args.layouts)
     files = len(summary.files)
     print(f"Wrote {files} files for IPLM {args.year} to {Path(args.out).resolve()} "
           f"({time.perf_counter() - started:.1f} s). Run them with:\n"
@@ -321,7 +386,7 @@ def cmd_query(args: argparse.Namespace) -> int:
                         f"pass --format {'|'.join(QUERY_FORMATS)}.")
     if fmt == "parquet" and out is None:
         raise IplmError("--format parquet writes a binary file: pass --out FILE.")
-    con = open_marts(config.marts_dir(), sandboxed=True)
+    con = open_marts(args.marts, sandboxed=True)
     try:
         try:
             rel = con.sql(args.sql)
@@ -372,6 +437,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
         year = args.year or _year_of_folder(path)
         found = inspect_export(path, year)
+    found = {"file": str(path), "source": args.source, **found}
     if args.json:
         print(json.dumps(found, ensure_ascii=False, indent=1, default=str))
     else:
@@ -446,6 +512,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--marts-dir", help="marts folder (default: $IPLM_MARTS_DIR or data/marts)")
     p.set_defaults(func=cmd_reconcile)
 
+    # -- `iplm diff`: what the last publish changed (release_changes, iplm_pipeline/release.py)
+    def cmd_diff(args: argparse.Namespace) -> int:
+        from iplm_pipeline.release import summary_lines
+        from iplm_pipeline.warehouse import open_marts
+
+        con = open_marts(args.marts)
+        try:
+            print("\n".join(summary_lines(con, max_lines=args.max_lines)))
+        finally:
+            con.close()
+        return 0
+
+    p = sub.add_parser("diff", help="summarise what the last publish changed against the file it replaced")
+    p.add_argument("--max-lines", type=int, default=20, help="rows listed per section (default 20)")
+    p.add_argument("--marts-dir", help="marts folder (default: $IPLM_MARTS_DIR or data/marts)")
+    p.set_defaults(func=cmd_diff)
+    # -- end of `iplm diff`
+
     p = sub.add_parser("synth", help="write a synthetic country in the raw-file layout (for tests and benchmarks)")
     p.add_argument("--year", type=int, required=True, help="IPLM year")
     p.add_argument("--out", required=True, help="folder to write (raw layout: bps/, perpustakaan/, terbitan/)")
@@ -454,6 +538,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--province", action="append", help="restrict to a province (name or Kemendagri code); repeatable")
     p.add_argument("--clean", action="store_true", help="no messy rows (duplicates, junk, odd headers)")
+    p.add_argument("--layouts", choices=("classic", "real", "mixed"), default="mixed",
+                   help="BPS table layouts: classic tables, bps.go.id's real ones (dynamic, flattened, "
+                        "national), or both (default)")
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("inspect", help="parse one raw file exactly as a run would and show what was found")
@@ -493,7 +580,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"iplm: {exc}", file=sys.stderr)
         return EXIT_ENVIRONMENT
     except IplmError as exc:
-        print(f"iplm: {exc}", file=sys.stderr)
+        unchanged = ("" if args.command not in ("run", "backfill") or "Nothing was published" in str(exc)
+                     else " Nothing was published: the marts are unchanged.")
+        print(f"iplm: {exc}{unchanged}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("iplm: interrupted; the published marts are unchanged.", file=sys.stderr)

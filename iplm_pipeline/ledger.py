@@ -9,6 +9,7 @@ the balance on every run.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -38,3 +39,36 @@ def quarantine_frame(rows: pd.DataFrame | None = None, **constants) -> pd.DataFr
     for column, value in constants.items():
         out[column] = value
     return out
+
+
+LEDGER_COLUMNS = ["year", "source", "source_file", "sheet", "sha256", "header_row", "rows_read", "rows_kept",
+                  "rows_quarantined", "rows_skipped", "notes"]
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """One raw file's row ledger: rows read = rows kept + rows quarantined; skipped rows are not records."""
+
+    source_file: str
+    sheet: str | None
+    sha256: str
+    header_row: int | None
+    rows_read: int
+    rows_kept: int
+    rows_quarantined: int
+    rows_skipped: int
+    notes: str | None = None  # what the reader did that a user should know (a line read as Windows-1252, ...)
+
+
+def ledger_frame(year: int, source: str, files: list[FileRead]) -> pd.DataFrame:
+    """`source_files` rows for one source's year: the ledger of every file, in one shape."""
+    return pd.DataFrame([{"year": year, "source": source, **asdict(f)} for f in files], columns=LEDGER_COLUMNS)
+
+
+@dataclass
+class SourceYear:
+    """What every source's loader returns for one IPLM year, besides its own staging rows."""
+
+    quarantine: pd.DataFrame  # QUARANTINE_COLUMNS
+    ledger: pd.DataFrame  # source_files rows (ledger_frame)
+    corrections: pd.DataFrame  # corrections applied

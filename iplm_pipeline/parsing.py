@@ -226,11 +226,14 @@ def read_rows(path: Path, *, sheet: str | None = None) -> Rows:
     if suffix not in SUFFIXES:
         raise SourceError(Location(path), f"unsupported file type '{path.suffix}'", "a .csv or .xlsx file",
                           "Convert the file or remove it from the folder.")
+    if suffix != ".csv":
+        # The workbook's limits are checked from its zip directory before its bytes are read.
+        name, grid = _xlsx_grid(path, None, sheet, native_numbers=True)
+        with path.open("rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        return Rows(path, name, list(enumerate(grid, start=1)), digest)
     raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
-    if suffix != ".csv":
-        name, grid = _xlsx_grid(path, raw, sheet, native_numbers=True)
-        return Rows(path, name, list(enumerate(grid, start=1)), digest)
     text, notes = _csv_text(path, raw)
     head = _head_lines(text)
     delimiter = _sniff_delimiter(head)
@@ -297,7 +300,7 @@ class _Source:
         if suffix not in SUFFIXES:
             raise SourceError(Location(path), f"unsupported file type '{path.suffix}'", "a .csv or .xlsx file",
                               "Convert the file or remove it from the folder.")
-        if suffix != ".csv":
+        if suffix != ".csv":  # .xlsx, and .xlsm read like it (macros ignored)
             # The workbook's limits are checked from its zip directory before its bytes are read.
             name, grid = _xlsx_grid(path, None, sheet)
             with path.open("rb") as fh:
@@ -619,12 +622,14 @@ class _Records:
 
 def _xlsx_grid(path: Path, raw: bytes | None, sheet: str | None,
                native_numbers: bool = False) -> tuple[str, list[list[str | float]]]:
-    """The named sheet (else the first) as text. `raw` is not used: the workbook is read from `path` by
-    `xlsx_reader`, which refuses damaged and hostile files before anything is inflated."""
+    """The named sheet (else the first) as text, or with native numbers kept as floats. `raw` is not
+    used: the workbook is read from `path` by `xlsx_reader`, which refuses damaged and hostile files
+    before anything is inflated."""
     from iplm_pipeline.xlsx_reader import read_xlsx
 
     read = read_xlsx(path, sheet)
     if native_numbers:
         return read.name, [[c.replace("\u00a0", " ").strip() if type(c) is str
-                            else float(c) if type(c) in (int, float) else cell_text(c) for c in r] for r in read.rows]
+                            else float(c) if type(c) in (int, float) else cell_text(c) for c in r]
+                           for r in read.rows]
     return read.name, [[c if type(c) is str else cell_text(c) for c in r] for r in read.rows]

@@ -93,8 +93,10 @@ class RegionLookup:
         """Every region whose name, short name or alias equals `text` (normalised), within scope."""
         key = name_key(text)
         if source is not None and (source, key) in self._source_index:
-            return [self.by_kemendagri[self._source_index[(source, key)]]]
-        found = [self.by_kemendagri[c] for c in sorted(self._index.get(key, ()))]
+            # A source's own spelling decides the region, but it is still held to the level and scope asked.
+            found = [self.by_kemendagri[self._source_index[(source, key)]]]
+        else:
+            found = [self.by_kemendagri[c] for c in sorted(self._index.get(key, ()))]
         if level is not None:
             found = [r for r in found if r.level == level]
         if province is not None:
@@ -122,6 +124,10 @@ class RegionLookup:
             "a name that matches one region",
             "Write it with its prefix ('Provinsi ...', 'Kab. ...', 'Kota ...') or map it in "
             "iplm_pipeline/reference/region_aliases.csv.")
+
+    def in_scope(self, region: Region, province: Region) -> bool:
+        """Whether `region` belongs to `province` (itself, one of its regencies, or one it had before 2023)."""
+        return self._in_scope(region, province)
 
     def _in_scope(self, region: Region, province: Region) -> bool:
         if region.kemendagri_code == province.kemendagri_code:

@@ -1,4 +1,4 @@
-"""The DuckDB marts file: private build files per run, atomic publishing, SQL from `sql/`.
+"""The DuckDB marts file: private build files per run and atomic publishing.
 
 Analysts keep `data/marts/iplm.duckdb` open read-only while runs go on, and
 DuckDB lets no writer in while any reader holds a file. So a run never writes
@@ -20,10 +20,7 @@ byte copy of the published file does not include the WAL: such writes never reac
 from __future__ import annotations
 
 import contextlib
-import csv
 import errno
-import functools
-import hashlib
 import json
 import logging
 import os
@@ -31,29 +28,32 @@ import re
 import shutil
 import socket
 import time
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 from filelock import FileLock, Timeout
 
-from iplm_pipeline.config import MARTS_FILE_NAME, SQL_DIR
+from iplm_pipeline.config import MARTS_FILE_NAME
 from iplm_pipeline.errors import EnvironmentProblem, IplmError, environment_code, environment_problem
-from iplm_pipeline.methodology import load_registry
-from iplm_pipeline.regions import load_regions
 
-SCHEMA_FILES = ("schema/staging.sql", "schema/marts.sql")
+# SQL files, schema, reference tables and the shared writer are modules of their own (this one
+# builds and publishes); their names are re-exported for the callers that import them from here.
+from iplm_pipeline.reference_tables import REFERENCE_TABLES, write_reference_tables  # noqa: F401
+from iplm_pipeline.release import record_release_changes
+from iplm_pipeline.schema import SCHEMA_FILES, apply_schema, file_schema_version, schema_version  # noqa: F401
+from iplm_pipeline.sqlfiles import query_sql, run_sql, split_statements, sql_text  # noqa: F401
+from iplm_pipeline.writer import replace_rows, write_source_year  # noqa: F401
+
 # Tables whose rows belong to one IPLM year: publishing replaces the run's years only.
-YEAR_TABLES = ("staging.bps_values", "staging.bps_tables", "staging.libraries", "staging.published",
+YEAR_TABLES = ("staging.bps", "staging.bps_tables", "staging.perpustakaan", "staging.terbitan",
                "iplm_regency", "iplm_province", "iplm_national", "quarantine", "source_files",
                "corrections_applied", "data_completeness", "reconciliation", "library_region_mismatches",
-               "methodology_applied")
-# Reference tables, rewritten whole from the project's reference data on every publish.
-REFERENCE_TABLES = ("regions", "methodology", "methodology_elements", "methodology_bands", "methodology_bps_columns")
+               "methodology_applied", "iplm_scores", "iplm_targets", "tpbis_comparison")
+# Staging tables renamed to their source's name: rows of files made before the rename are carried over.
+RENAMED = {"staging.bps": "staging.bps_values", "staging.perpustakaan": "staging.libraries",
+           "staging.terbitan": "staging.published"}
 PUBLISH_LOCK_TIMEOUT_S = 600
-_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 progress_log = logging.getLogger("iplm.progress")
 
 
@@ -96,128 +96,6 @@ def connect(path: Path | str = ":memory:", read_only: bool = False) -> duckdb.Du
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("SET enable_progress_bar = false")
     return con
-
-
-# --------------------------------------------------------------------------- SQL files
-def sql_text(name: str) -> str:
-    return (SQL_DIR / name).read_text(encoding="utf-8")
-
-
-def split_statements(text: str) -> list[str]:
-    """Statements of a SQL file: separated by ';' at the end of a line (our files' convention)."""
-    parts = re.split(r";[ \t]*(?:--[^\n]*)?\n", text + "\n")
-    return [p.strip() for p in parts if re.sub(r"--[^\n]*", "", p).strip()]
-
-
-def _statements(name: str, params: dict):
-    """(statement, the named `$params` it uses) for each statement of `sql/<name>`."""
-    for statement in split_statements(sql_text(name)):
-        wanted = set(_PARAM.findall(statement))
-        missing = wanted - set(params)
-        if missing:
-            raise ValueError(f"sql/{name} needs parameters {sorted(missing)}")
-        yield statement, {p: params[p] for p in wanted}
-
-
-def run_sql(con: duckdb.DuckDBPyConnection, name: str, **params) -> None:
-    """Execute every statement of `sql/<name>` with the named `$params` it uses."""
-    for statement, used in _statements(name, params):
-        con.execute(statement, used) if used else con.execute(statement)
-
-
-def query_sql(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
-    """The result of the last statement of `sql/<name>` as a DataFrame (via Arrow: no per-cell copies)."""
-    *before, (last, used) = _statements(name, params)
-    for statement, used_before in before:
-        con.execute(statement, used_before) if used_before else con.execute(statement)
-    result = con.execute(last, used) if used else con.execute(last)
-    with warnings.catch_warnings():
-        # "makes an extra copy": a columnar copy, still far cheaper than .df()'s per-cell objects.
-        warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
-        return result.to_arrow_table().to_pandas()
-
-
-# --------------------------------------------------------------------------- schema
-@functools.cache
-def schema_version() -> str:
-    """A digest of the DDL and column comments: a marts file made by other DDL is not reused in place."""
-    digest = hashlib.sha256()
-    for name in (*SCHEMA_FILES, "schema/column_comments.csv"):
-        digest.update((SQL_DIR / name).read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    for name in SCHEMA_FILES:
-        run_sql(con, name)
-    _apply_column_comments(con)
-    con.execute("DELETE FROM schema_info")
-    con.execute("INSERT INTO schema_info VALUES (?)", [schema_version()])
-
-
-def file_schema_version(con: duckdb.DuckDBPyConnection) -> str | None:
-    try:
-        row = con.execute("SELECT version FROM schema_info").fetchone()
-    except duckdb.CatalogException:
-        return None
-    return row[0] if row else None
-
-
-def _apply_column_comments(con: duckdb.DuckDBPyConnection) -> None:
-    """Column comments from `sql/schema/column_comments.csv` ('*' = every mart with that column)."""
-    columns = con.execute(
-        "SELECT table_name, column_name FROM duckdb_columns() "
-        "WHERE database_name = current_database() AND schema_name = 'main'").fetchall()
-    with (SQL_DIR / "schema" / "column_comments.csv").open(encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            for table, column in columns:
-                if column == row["column_name"] and row["table_name"] in ("*", table):
-                    text = row["comment"].replace("'", "''")
-                    con.execute(f'COMMENT ON COLUMN "{table}"."{column}" IS \'{text}\'')
-
-
-def write_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
-    registry = load_registry()
-    frames = {
-        "regions": pd.DataFrame([r.__dict__ for r in load_regions().regions]),
-        "methodology": registry.years_frame(),
-        "methodology_elements": registry.elements_frame(),
-        "methodology_bands": registry.bands_frame(),
-        "methodology_bps_columns": registry.bps_columns_frame(),
-    }
-    for table, frame in frames.items():
-        con.execute(f"DELETE FROM {table}")
-        con.register("_ref", frame)
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _ref")
-        con.unregister("_ref")
-
-
-def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
-                 where: str, params: dict) -> None:
-    """Idempotent write: delete the slice `where` selects, insert `frame`, in one transaction."""
-    used = {k: v for k, v in params.items() if f"${k}" in where}
-    con.execute("BEGIN")
-    try:
-        con.execute(f"DELETE FROM {table} WHERE {where}", used)
-        if len(frame):
-            con.register("_rows", frame)
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
-            con.unregister("_rows")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-
-
-def write_source_year(con: duckdb.DuckDBPyConnection, source: str, year: int, staging: dict[str, pd.DataFrame],
-                      loaded) -> None:
-    """Replace one source's rows of one IPLM year: its staging tables, quarantine, ledger, corrections."""
-    params = {"year": year, "source": source}
-    for table, frame in staging.items():
-        replace_rows(con, table, frame, "year = $year", params)
-    for table, frame in (("quarantine", loaded.quarantine), ("source_files", loaded.ledger),
-                         ("corrections_applied", loaded.corrections)):
-        replace_rows(con, table, frame, "year = $year AND source = $source", params)
 
 
 # --------------------------------------------------------------------------- build and publish
@@ -319,9 +197,14 @@ class Warehouse:
             for table in YEAR_TABLES:
                 schema, _, name = table.rpartition(".")
                 schema = schema or "main"
-                src_cols = {r[0] for r in con.execute(
-                    "SELECT column_name FROM duckdb_columns() WHERE database_name = 'src' "
-                    "AND schema_name = ? AND table_name = ?", [schema, name]).fetchall()}
+                src_name = name
+                for candidate in (name, RENAMED.get(table, "").rpartition(".")[2]):
+                    src_cols = {r[0] for r in con.execute(
+                        "SELECT column_name FROM duckdb_columns() WHERE database_name = 'src' "
+                        "AND schema_name = ? AND table_name = ?", [schema, candidate]).fetchall()}
+                    if src_cols:
+                        src_name = candidate
+                        break
                 if not src_cols:
                     continue  # a table the source file does not have
                 dst = con.execute(
@@ -334,7 +217,7 @@ class Warehouse:
                         "a column added to an existing table must be nullable (sql/schema/marts.sql).")
                 cols = ", ".join(f'"{c}"' for c, _ in dst if c in src_cols)
                 op = "IN" if keep_years else "NOT IN"
-                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM src.{schema}.{name} "
+                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM src.{schema}.{src_name} "
                             f"WHERE year {op} (SELECT unnest(?::INTEGER[]))", [years])
         finally:
             con.execute("DETACH src")
@@ -367,6 +250,7 @@ class Warehouse:
                     con.close()
                 else:
                     ready = self._merge(run_id, build, years)
+                record_release_changes(ready, self.published, self.build_dir / f"{run_id}.release-base.duckdb")
                 _fsync(ready)
                 self._replace_published(run_id, ready)
             finally:

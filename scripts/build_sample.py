@@ -19,6 +19,7 @@ list of planted cases (file, row) is generated here so it cannot drift from the 
 
 from __future__ import annotations
 
+import csv
 import itertools
 import shutil
 import sys
@@ -35,8 +36,13 @@ from iplm_pipeline.synth.bps import (
     BpsValues,
     bps_region_name,
     bps_rows,
+    dynamic_file_name,
+    dynamic_rows,
+    flattened_file_name,
+    flattened_rows,
     synth_bps_values,
     write_bps_table,
+    write_rows,
 )
 from iplm_pipeline.synth.exports import (
     COLUMNS,
@@ -52,27 +58,52 @@ from iplm_pipeline.synth.exports import (
     write_export,
 )
 from iplm_pipeline.synth.formats import CsvFlavour
-from iplm_pipeline.synth.generate import bps_inputs, expectations, rng_for, with_library_inputs
+from iplm_pipeline.synth.generate import bps_inputs, bps_periods, expectations, rng_for, with_library_inputs
 from iplm_pipeline.synth.libraries import allocate, fit_totals, random_type_counts, snapshot, synth_roster
-from iplm_pipeline.synth.published import PublishedRow, province_label, published_rows, write_published
-from iplm_pipeline.synth.reference import Score, iplm_from_uplm
+from iplm_pipeline.synth.published import (
+    IplmOnlyRow,
+    OpenDataRow,
+    PublishedRow,
+    province_label,
+    published_rows,
+    write_iplm_only,
+    write_open_data,
+    write_published,
+)
+from iplm_pipeline.synth.reference import Score, category, iplm_from_uplm
 from iplm_pipeline.synth.region_table import Province, load_provinces
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 5320
-BPS_YEARS = [2019, 2020, 2021, 2022]  # IPLM 2022, 2023, 2024 use BPS 2020, 2021, 2022
-PAGE_ROWS = 16  # published tables: 30 area rows, so the header repeats mid-file
-PUBLISHED_FLAVOUR = CsvFlavour(";", "utf-8", "\n")
 EXPORT_YEARS = (2022, 2023, 2024)
+# The BPS column each indicator takes per IPLM year comes from the method registry
+# (methodology.toml: IPLM 2024 takes population 2023 and the other indicators' 2022 columns).
+PERIODS = {year: bps_periods(year) for year in EXPORT_YEARS}
+_USED = sorted({p for periods in PERIODS.values() for p in periods.values()})
+BPS_YEARS = list(range(_USED[0] - 1, _USED[-1] + 1))  # 2019-2023: every column used, and 2019
+K_YEAR = PERIODS[2024]["desa_kelurahan"]  # the column NTT's real K 12 786 is in (2022)
+P_YEAR = PERIODS[2024]["penduduk"]  # the column Sabu Raijua's real P 93 330 is in (2023)
+assert PERIODS[2024]["sekolah"] == PERIODS[2024]["perguruan_tinggi"] == K_YEAR
+PAGE_ROWS = 16  # published tables: the header repeats mid-file
+PUBLISHED_FLAVOUR = CsvFlavour(";", "utf-8", "\n")
 NTT, DIY = "53", "34"
-SABU_RAIJUA, KAB_KUPANG, ALOR, MANGGARAI, KOTA_KUPANG, MALAKA = (
-    "53.20", "53.01", "53.05", "53.10", "53.71", "53.21")
+SABU_RAIJUA, KAB_KUPANG, ALOR, MANGGARAI, KOTA_KUPANG, MALAKA, SIKKA, ENDE = (
+    "53.20", "53.01", "53.05", "53.10", "53.71", "53.21", "53.07", "53.08")
 BANTUL = "34.02"
 
-# ---- REAL published figures ------------------------------------------------------------
-# Sabu Raijua BPS 2022: only the totals P, K = desa + sekolah + PT, CS = murid + guru and
-# CA = mahasiswa + dosen are published; the splits 63/145/0 and 24 102/2 242 are synthetic.
-SABU_BPS_2022 = {"penduduk": 93_330, "desa_kelurahan": 63, "sekolah": 145, "perguruan_tinggi": 0,
+# ---- REAL figures -------------------------------------------------------------------------------
+# BPS's national population table, 2022 column (tests/fixtures/real/bps/, PROVENANCE.md there):
+# every DIY and NTT regency, both provinces and INDONESIA. Copied into the sample unchanged.
+REAL_NATIONAL_TABLE = (ROOT / "tests" / "fixtures" / "real" / "bps"
+                       / "Jumlah Penduduk menurut Kabupaten_Kota dan Kelompok Umur, 2022 (excerpt).csv")
+REAL_NATIONAL_YEAR = 2022
+# BPS's 2023 column, as the IPLM 2024 report prints it (METHODOLOGY.md, shared/real/README.md).
+REAL_POPULATION_2023 = {SABU_RAIJUA: 93_330, SIKKA: 335_360}
+NTT_POPULATION_2023 = 5_569_068
+# Sabu Raijua, BPS 2022 columns: only the totals K = desa + sekolah + PT = 208, CS = murid + guru
+# = 26 344 and CA = mahasiswa + dosen = 0 are published; the splits 63/145/0 and 24 102/2 242
+# are synthetic.
+SABU_BPS_2022 = {"desa_kelurahan": 63, "sekolah": 145, "perguruan_tinggi": 0,
                  "murid": 24_102, "guru": 2_242, "mahasiswa": 0, "dosen": 0}
 # The report's "libraries per 100 000" (27 public, 278 school) imply this split of L = 98.
 SABU_LIBRARY_TYPES_2024 = {"Umum": 25, "Sekolah": 73}
@@ -84,7 +115,7 @@ NTT_INSTITUTIONS_2022 = 12_786
 NTT_PUBLISHED_UPLM1_2024 = 0.4189
 
 # ---- planted, SYNTHETIC --------------------------------------------------------------------
-PUBLICATION_ERROR = (BANTUL, 0.02)  # published IPLM 0,02 above what the row's UPLM imply
+PUBLICATION_ERROR = (ENDE, 0.02)  # published IPLM 0,02 above what the row's UPLM imply
 DIY_SEKOLAH_AGGREGATE_EXCESS = {2022: 3}  # BPS total 3 above the sum of its regency rows
 MISSING_2019 = {  # not-available markers, only in the 2019 column (no registered IPLM year uses it)
     (NTT, "penduduk"): {MALAKA: "…"},
@@ -99,8 +130,7 @@ UTF8_LF = CsvFlavour(",", "utf-8", "\n")
 BPS_STYLES = {
     (NTT, "penduduk"): BpsStyle(flavour=UTF8_LF, in_thousands=True, unit_row=True,
                                 aggregate_label="Nusa Tenggara Timur"),
-    (NTT, "desa_kelurahan"): BpsStyle(fmt="xlsx", region_header="Wilayah", kab_prefix=True,
-                                      aggregate_label="Jumlah"),
+    (NTT, "desa_kelurahan"): None,  # dynamic-table export (DYNAMIC)
     (NTT, "sekolah"): BpsStyle(flavour=CsvFlavour(";", "utf-8-sig", "\r\n"), upper_names=True,
                                blank_row=True, aggregate_label="Total"),
     (NTT, "murid"): BpsStyle(flavour=CsvFlavour(";", "cp1252", "\r\n"), unit_row=True,
@@ -121,8 +151,7 @@ BPS_STYLES = {
     (DIY, "guru"): BpsStyle(flavour=CsvFlavour(";", "utf-8", "\n"), region_header="Wilayah",
                             aggregate_label="DI Yogyakarta"),
     (DIY, "perguruan_tinggi"): BpsStyle(fmt="xlsx", aggregate_label="Jumlah"),
-    (DIY, "mahasiswa"): BpsStyle(flavour=CsvFlavour(",", "utf-8-sig", "\r\n"),
-                                 aggregate_label="Provinsi D.I. Yogyakarta"),
+    (DIY, "mahasiswa"): None,  # dynamic-table export (DYNAMIC)
     (DIY, "dosen"): BpsStyle(flavour=CsvFlavour(";", "cp1252", "\r\n"), aggregate_label="Total"),
 }
 
@@ -135,33 +164,116 @@ class Sample:
     scores: dict[int, dict[str, Score]] = field(default_factory=dict)  # by Kemendagri code, "" = national
     notes: list[str] = field(default_factory=list)  # README lines: planted cases and where
     files: dict[str, str] = field(default_factory=dict)  # path -> format, for the README
+    layouts: dict[str, str] = field(default_factory=dict)  # BPS path -> layout and years, for the README
 
 
-def _rebase(values: BpsValues, code: str, indicator: str, value_2022: int) -> None:
-    """Set a regency's 2022 value and move its other years in proportion."""
+# Tables written in another layout than the classic one (SOURCES.md §1), with their years. Every
+# other (province, indicator) is a classic table over BPS_YEARS in the style BPS_STYLES gives.
+# Population is split over four files, one table per province and column:
+#   2022       the REAL national table (both provinces), copied unchanged;
+#   2023       NTT: a dynamic-table export (by sex, persons); DIY: a flattened export (Ribu, 1 decimal);
+#   2019-2021  classic tables (NTT in Ribu Jiwa with a decimal comma, DIY in persons, xlsx).
+POPULATION_CLASSIC_YEARS = [y for y in BPS_YEARS if y not in (REAL_NATIONAL_YEAR, P_YEAR)]
+assert P_YEAR == REAL_NATIONAL_YEAR + 1 and len(POPULATION_CLASSIC_YEARS) == len(BPS_YEARS) - 2
+DYNAMIC = {  # (province, indicator): (years, format, sub-header split, province row first)
+    (NTT, "penduduk"): ([P_YEAR], "csv", "sex", True),
+    (NTT, "desa_kelurahan"): (BPS_YEARS, "xlsx", None, False),
+    (DIY, "mahasiswa"): (BPS_YEARS, "csv", "ownership", False),
+}
+FLATTENED = {(DIY, "penduduk"): [P_YEAR]}
+
+
+def _rebase(values: BpsValues, code: str, indicator: str, value: int, year: int = K_YEAR) -> None:
+    """Set a regency's value in `year` and move its other years in proportion."""
     series = values[indicator][code]
-    old = series[2022]
-    for year in series:
-        series[year] = round(series[year] * value_2022 / old) if old else value_2022
+    old = series[year]
+    for y in series:
+        series[y] = round(series[y] * value / old) if old else value
 
 
-def bps_values(ntt: Province, diy: Province) -> dict[str, BpsValues]:
+def real_population_2022(provinces: list[Province]) -> tuple[dict[str, int], int]:
+    """The REAL 2022 column (TOTAL) of BPS's national table, by Kemendagri code (provinces
+    included), and the INDONESIA figure. Rows follow BPS code order within each province block."""
+    with REAL_NATIONAL_TABLE.open(encoding="utf-8-sig", newline="") as f:
+        rows = [r for r in csv.reader(f) if r and r[0]]
+    by_code: dict[str, int] = {}
+    body = iter(rows[1:])
+    national = None
+    for first, total, *_ in body:
+        if first == "INDONESIA":
+            national = int(total)
+            continue
+        province = next((p for p in provinces if first.replace(" ", "") in
+                         (p.short_name.upper().replace(" ", ""), "DIYOGYAKARTA")
+                         and p.kemendagri_code not in by_code), None)
+        if province is not None:
+            by_code[province.kemendagri_code] = int(total)
+            regencies = iter(sorted(province.regencies, key=lambda r: r.bps_code))
+            continue
+        regency = next(regencies)
+        if regency.short_name.replace(" ", "").casefold() != first.replace(" ", "").casefold():
+            raise AssertionError(f"real table row {first!r} is not {regency.short_name} ({regency.bps_code})")
+        by_code[regency.kemendagri_code] = int(total)
+    return by_code, national
+
+
+def population(ntt: Province, diy: Province, real_2022: dict[str, int]) -> dict[str, dict[str, dict[int, int]]]:
+    """Population per regency and year: 2022 REAL for every regency; 2023 REAL for Sabu Raijua
+    and Sikka, the other NTT regencies SYNTHETIC (each real 2022 figure grown by a random rate of
+    1,0-2,0 % a year, then scaled by largest remainder so the 22 sum to the REAL NTT 2023 total
+    5 569 068), DIY SYNTHETIC (2022 grown at 0,6-1,4 %, in whole hundreds: the flattened export
+    prints thousands with one decimal); 2019-2021 SYNTHETIC, the 2022 figure discounted by the
+    regency's rate (NTT in whole tens: its classic table prints thousands with two decimals)."""
+    out: dict[str, dict[str, dict[int, int]]] = {}
+    for province, (low, high) in ((ntt, (0.010, 0.020)), (diy, (0.006, 0.014))):
+        rng = rng_for(SEED, "population", province.kemendagri_code)
+        codes = [r.kemendagri_code for r in province.regencies]
+        rates = {c: float(rng.uniform(low, high)) for c in codes}
+        for c, p in REAL_POPULATION_2023.items():
+            if c in rates:
+                rates[c] = p / real_2022[c] - 1
+        series = {c: {REAL_NATIONAL_YEAR: real_2022[c]} for c in codes}
+        for c in codes:
+            for y in POPULATION_CLASSIC_YEARS:
+                p = real_2022[c] / (1 + rates[c]) ** (REAL_NATIONAL_YEAR - y)
+                series[c][y] = int(round(p, -1 if province is ntt else 0))
+        if province is ntt:
+            free = [c for c in codes if c not in REAL_POPULATION_2023]
+            grown = allocate(NTT_POPULATION_2023 - sum(REAL_POPULATION_2023.values()),
+                             np.array([real_2022[c] * (1 + rates[c]) for c in free]))
+            for c, p in zip(free, grown, strict=True):
+                series[c][P_YEAR] = int(p)
+            for c, p in REAL_POPULATION_2023.items():
+                series[c][P_YEAR] = p
+        else:
+            for c in codes:
+                series[c][P_YEAR] = int(round(real_2022[c] * (1 + rates[c]), -2))
+        out[province.kemendagri_code] = series
+    return out
+
+
+def bps_values(ntt: Province, diy: Province, real_2022: dict[str, int]) -> dict[str, BpsValues]:
     values = {p.kemendagri_code: synth_bps_values(p, BPS_YEARS, rng_for(SEED, "bps", p.kemendagri_code))
               for p in (ntt, diy)}
+    people = population(ntt, diy, real_2022)
+    for code, v in values.items():
+        for regency, series in people[code].items():
+            # pupils and teachers follow the (real) population, not the synthetic draw
+            factor = series[REAL_NATIONAL_YEAR] / v["penduduk"][regency][REAL_NATIONAL_YEAR]
+            for indicator in ("murid", "guru"):
+                v[indicator][regency] = {y: round(x * factor) for y, x in v[indicator][regency].items()}
+            v["penduduk"][regency] = dict(sorted(series.items()))
     v = values[NTT]
     for indicator, value in SABU_BPS_2022.items():
         _rebase(v, SABU_RAIJUA, indicator, value)
     # NTT's K 2022 is real (12 786); the other 21 regencies' schools absorb what Sabu
     # Raijua's real 208 and their synthetic villages and universities leave.
     others = [r.kemendagri_code for r in ntt.regencies if r.kemendagri_code != SABU_RAIJUA]
-    fixed = sum(v["desa_kelurahan"][c][2022] + v["perguruan_tinggi"][c][2022]
-                for c in [*others, SABU_RAIJUA]) + v["sekolah"][SABU_RAIJUA][2022]
-    schools = allocate(NTT_INSTITUTIONS_2022 - fixed, np.array([v["sekolah"][c][2022] for c in others]))
+    fixed = sum(v["desa_kelurahan"][c][K_YEAR] + v["perguruan_tinggi"][c][K_YEAR]
+                for c in [*others, SABU_RAIJUA]) + v["sekolah"][SABU_RAIJUA][K_YEAR]
+    schools = allocate(NTT_INSTITUTIONS_2022 - fixed, np.array([v["sekolah"][c][K_YEAR] for c in others]))
     for code, count in zip(others, schools, strict=True):
         _rebase(v, code, "sekolah", int(count))
-    # NTT population is published in thousands with 2 decimals: whole tens of people
-    for series in v["penduduk"].values():
-        series.update({y: round(p, -1) for y, p in series.items()})
     for (province, indicator), markers in MISSING_2019.items():
         for code, marker in markers.items():
             values[province][indicator][code][2019] = marker
@@ -174,37 +286,75 @@ def _row_of(rows: list[list[object]], first_cell: str) -> int:
 
 def write_bps(out: Path, provinces: list[Province], values: dict[str, BpsValues],
               sample: Sample) -> None:
+    folder = out / "bps" / "penduduk"
+    folder.mkdir(parents=True, exist_ok=True)
+    national = Path("bps", "penduduk", REAL_NATIONAL_TABLE.name.replace(" (excerpt)", ""))
+    shutil.copyfile(REAL_NATIONAL_TABLE, out / national)
+    sample.files[str(national)] = ("national table, REAL (BPS, copied unchanged from "
+                                   "tests/fixtures/real/bps/); CSV, comma, UTF-8, LF")
+    sample.layouts[str(national)] = f"national: {REAL_NATIONAL_YEAR}, both provinces"
     for province in provinces:
+        code = province.kemendagri_code
         for indicator in INDICATORS:
-            style = BPS_STYLES[(province.kemendagri_code, indicator)]
-            excess = DIY_SEKOLAH_AGGREGATE_EXCESS if (province.kemendagri_code, indicator) == (
-                DIY, "sekolah") else None
+            key = (code, indicator)
+            if key in DYNAMIC:
+                years, fmt, split, first = DYNAMIC[key]
+                path = Path("bps", indicator, dynamic_file_name(province, indicator, years, fmt))
+                rows = dynamic_rows(province, indicator, years, values[code], rng_for(SEED, "split", *key),
+                                    csv=fmt == "csv", split=split, province_first=first)
+                write_rows(out / path, rows, fmt)
+                sample.files[str(path)] = _describe(fmt, CsvFlavour(",", "utf-8-sig", "\n"))
+                sample.layouts[str(path)] = (f"dynamic: {_span(years)}"
+                                             + (f", sub-header {'/'.join(SPLITS_SHOWN[split])}" if split else "")
+                                             + f", province row {'first' if first else 'last'}")
+                if indicator != "penduduk":
+                    continue
+            if key in FLATTENED:
+                for year in FLATTENED[key]:
+                    path = Path("bps", indicator, flattened_file_name(province, year))
+                    write_rows(out / path, flattened_rows(province, year, values[code],
+                                                          rng_for(SEED, "flattened", code, year)), "csv")
+                    sample.files[str(path)] = _describe("csv", CsvFlavour(",", "utf-8-sig", "\n"))
+                    sample.layouts[str(path)] = f"flattened: {year} (year in the file name only)"
+            if key in DYNAMIC and indicator != "penduduk":
+                continue
+            years = POPULATION_CLASSIC_YEARS if indicator == "penduduk" else BPS_YEARS
+            style = BPS_STYLES[key]
+            excess = DIY_SEKOLAH_AGGREGATE_EXCESS if key == (DIY, "sekolah") else None
             path = Path("bps", indicator, f"{indicator}_{province.bps_code}_{province.slug}.{style.fmt}")
-            rows = bps_rows(province, indicator, BPS_YEARS, values[province.kemendagri_code],
-                            style, excess)
+            rows = bps_rows(province, indicator, years, values[code], style, excess)
             write_bps_table(out / path, rows, style)
             sample.files[str(path)] = _describe(style.fmt, style.flavour)
+            sample.layouts[str(path)] = f"classic: {_span(years)}" + (
+                ", Ribu Jiwa (decimal comma)" if style.in_thousands else "")
             where = f"`{path}`"
             if excess:
                 sample.notes.append(
                     f"- {where} row {_row_of(rows, style.aggregate_label)} (`{style.aggregate_label}`): "
-                    f"the 2022 aggregate is 3 more than the sum of the regency rows "
+                    f"the {K_YEAR} aggregate is 3 more than the sum of the regency rows "
                     f"(reconciliation `bps_aggregate:sekolah` for IPLM 2024 must be a mismatch).")
-            for code, marker in MISSING_2019.get((province.kemendagri_code, indicator), {}).items():
-                regency = next(r for r in province.regencies if r.kemendagri_code == code)
+            for regency_code, marker in MISSING_2019.get(key, {}).items():
+                regency = next(r for r in province.regencies if r.kemendagri_code == regency_code)
                 name = bps_region_name(regency, province, style)
                 sample.notes.append(f"- {where} row {_row_of(rows, name)} (`{name}`), column 2019: "
                                     f"not-available marker `{marker}`.")
-            if indicator in ("perguruan_tinggi", "mahasiswa", "dosen") and province.kemendagri_code == NTT:
+            if indicator in ("perguruan_tinggi", "mahasiswa", "dosen") and code == NTT:
                 regency = next(r for r in province.regencies if r.kemendagri_code == SABU_RAIJUA)
                 name = bps_region_name(regency, province, style)
                 sample.notes.append(f"- {where} row {_row_of(rows, name)} (`{name}`): `{style.nil}` "
                                     f"(nihil = 0) in every year: Sabu Raijua has no higher education.")
 
 
+SPLITS_SHOWN = {"sex": ("Laki-Laki", "Perempuan", "Jumlah"), "ownership": ("Negeri", "Swasta", "Jumlah")}
+
+
+def _span(years: list[int]) -> str:
+    return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
+
+
 def library_counts(province: Province, values: BpsValues,
                    rng: np.random.Generator) -> dict[str, dict[str, int]]:
-    institutions = {r.kemendagri_code: sum(values[i][r.kemendagri_code][2022] for i in
+    institutions = {r.kemendagri_code: sum(values[i][r.kemendagri_code][K_YEAR] for i in
                                            ("desa_kelurahan", "sekolah", "perguruan_tinggi"))
                     for r in province.regencies}
     if province.kemendagri_code == DIY:
@@ -403,9 +553,17 @@ def _published_row_number(index: int, page_rows: int) -> int:
     return index + index // page_rows + 4
 
 
-def published_2024(rows: list[PublishedRow], ntt: Province, diy: Province,
-                   computed: dict[str, Score], sample: Sample) -> list[PublishedRow]:
-    """Put the real published figures and the planted publication error into the table."""
+TABEL44_2024 = "terbitan/2024/tabel44_rekapitulasi_uplm_2024.csv"
+SATU_DATA_DIY_2024 = "terbitan/2024/satu_data_iplm_kabupaten_kota_diy_2024.csv"
+# data.go.id's 2023 layout: unrounded values (6 decimals, as the portal prints them), compared with
+# the unrounded computation at their own precision. It replaces Tabel 44 for 2023 (an area is
+# published once a year); the report-copy layout stays in 2024.
+OPEN_DATA_2023 = "terbitan/2023/iplm_2023_kabkota_data_go_id.csv"
+
+
+def published_2024(rows: list[PublishedRow], ntt: Province, computed: dict[str, Score],
+                   sample: Sample) -> list[PublishedRow]:
+    """Put the real published figures and the planted publication error into Tabel 44."""
     sabu = computed[SABU_RAIJUA]
     as_computed = ([_id(u, 4) for u in sabu.uplm], _id(sabu.iplm, 2))
     as_published = ([_id(u, 4) for u in SABU_PUBLISHED_2024.uplm], _id(SABU_PUBLISHED_2024.iplm, 2))
@@ -413,8 +571,8 @@ def published_2024(rows: list[PublishedRow], ntt: Province, diy: Province,
         raise AssertionError(f"Sabu Raijua 2024 computes {as_computed}, published {as_published}")
     ntt_uplm = (NTT_PUBLISHED_UPLM1_2024, *computed[NTT].uplm[1:])
     code, excess = PUBLICATION_ERROR
-    wrong = next(r for r in diy.regencies if r.kemendagri_code == code)
-    where = "`terbitan/2024/tabel44_rekapitulasi_uplm_2024.csv` row"
+    wrong = next(r for r in ntt.regencies if r.kemendagri_code == code)
+    where = f"`{TABEL44_2024}` row"
     out = []
     for k, row in enumerate(rows):
         number = _published_row_number(k, PAGE_ROWS)
@@ -439,16 +597,81 @@ def published_2024(rows: list[PublishedRow], ntt: Province, diy: Province,
     return out
 
 
+def _lat_long(province: Province) -> dict[str, tuple[float, float]]:
+    """SYNTHETIC coordinates inside the province's bounding box (the portal's Lat/Long columns)."""
+    rng = rng_for(SEED, "lat-long", province.kemendagri_code)
+    (lat0, lat1), (long0, long1) = {NTT: ((-10.9, -8.1), (119.0, 125.1)),
+                                    DIY: ((-8.15, -7.55), (110.0, 110.8))}[province.kemendagri_code]
+    return {r.kemendagri_code: (round(float(rng.uniform(lat0, lat1)), 5), round(float(rng.uniform(long0, long1)), 5))
+            for r in province.regencies}
+
+
+def open_data_rows(provinces: list[Province], scores: dict[str, Score]) -> list[OpenDataRow]:
+    """data.go.id's 2023 table: regencies, then the provinces (empty Kabkot), then `Nasional`.
+    NTT's province row is written `Nusa Tenggara\nTimur`, with the line break the portal has."""
+    rows = []
+    for p in provinces:
+        where = _lat_long(p)
+        for r in p.regencies:
+            s = scores[r.kemendagri_code]
+            rows.append(OpenDataRow(p.short_name, p.kemendagri_code, r.report_name, r.kemendagri_code,
+                                    *where[r.kemendagri_code], s.uplm, category(s.iplm)))
+    for p in provinces:
+        s = scores[p.kemendagri_code]
+        name = "Nusa Tenggara\nTimur" if p.kemendagri_code == NTT else p.short_name
+        rows.append(OpenDataRow(name, p.kemendagri_code, "", "", None, None, s.uplm, category(s.iplm)))
+    rows.append(OpenDataRow("Nasional", "", "", "", None, None, scores[""].uplm, category(scores[""].iplm)))
+    return rows
+
+
+def iplm_only_rows(province: Province, scores: dict[str, Score]) -> list[IplmOnlyRow]:
+    """Satu Data's IPLM-only table for one province: BPS codes (the province as `3400`), names in full."""
+    s = scores[province.kemendagri_code]
+    rows = [IplmOnlyRow(f"{province.bps_code}00", f"Provinsi {province.short_name}", s.iplm, category(s.iplm))]
+    for r in province.regencies:
+        s = scores[r.kemendagri_code]
+        name = f"Kabupaten {r.short_name}" if r.type == "Kabupaten" else r.short_name
+        rows.append(IplmOnlyRow(r.bps_code, name, s.iplm, category(s.iplm)))
+    return rows
+
+
+def write_published_tables(out: Path, provinces: list[Province], sample: Sample) -> None:
+    """2023: data.go.id open data for both provinces and the nation; 2024: Tabel 44 for NTT and
+    INDONESIA, Satu Data (IPLM only) for DIY: each area is published once a year (two tables giving
+    one area different figures are refused)."""
+    diy, ntt = provinces
+    scores = sample.scores[2024]
+    rows = published_rows([ntt], scores, scores, scores[""])
+    rows = published_2024(rows, ntt, scores, sample)
+    write_published(out / TABEL44_2024, 2024, rows, "csv", PUBLISHED_FLAVOUR, PAGE_ROWS)
+    sample.files[TABEL44_2024] = _describe("csv", PUBLISHED_FLAVOUR)
+    sample.layouts[TABEL44_2024] = ("report copy (Tabel 44): the NTT block and INDONESIA, decimal comma, "
+                                    "UPLM with 4 and SKOR IPLM with 2 decimals")
+    flavour = CsvFlavour(",", "utf-8", "\n")
+    for name, layout, write in (
+            (SATU_DATA_DIY_2024, "Satu Data IPLM-only: DIY (province `3400` and its 5 regencies, names in "
+             "full), IPLM with a decimal point", lambda path: write_iplm_only(path, 2024, iplm_only_rows(diy, scores),
+                                                                            flavour)),
+            (OPEN_DATA_2023, "data.go.id open data: both provinces' regencies, the provinces and `Nasional`, "
+             "Kemendagri codes as numbers (`53.2`), unrounded values with 6 decimals",
+             lambda path: write_open_data(path, open_data_rows(provinces, sample.scores[2023]), flavour))):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        write(out / name)
+        sample.files[name] = _describe("csv", flavour)
+        sample.layouts[name] = layout
+
+
 def build(out_dir: Path) -> Sample:
     """Write the whole sample under `out_dir` (its bps/, perpustakaan/, terbitan/ and
     README.md are replaced) and return what the pipeline should compute from it."""
     out_dir = Path(out_dir)
-    for sub in ("bps", "perpustakaan", "terbitan"):
+    for sub in ("bps", "perpustakaan", "terbitan", "terbitan_pending", "tpbis"):  # terbitan_pending: older builds
         shutil.rmtree(out_dir / sub, ignore_errors=True)
     sample = Sample(out_dir)
     provinces = load_provinces([DIY, NTT])  # report order: by Kemendagri code
     diy, ntt = provinces
-    values = bps_values(ntt, diy)
+    real_2022, _ = real_population_2022(provinces)
+    values = bps_values(ntt, diy, real_2022)
     write_bps(out_dir, provinces, values, sample)
 
     rosters = {}
@@ -472,22 +695,43 @@ def build(out_dir: Path) -> Sample:
             raise AssertionError(f"{year}: planted rows changed the kept libraries")
         inputs = {}
         for p in provinces:
-            inputs.update(with_library_inputs(bps_inputs(p, values[p.kemendagri_code], year - 2), kept))
+            inputs.update(with_library_inputs(bps_inputs(p, values[p.kemendagri_code], PERIODS[year]), kept))
         areas = expectations(provinces, inputs, year)
         sample.kept[year] = kept
         sample.scores[year] = {a.kemendagri_code: a.score for a in areas}
 
     _check_real_totals(sample)
-    for year, fmt in ((2023, "xlsx"), (2024, "csv")):
-        scores = sample.scores[year]
-        rows = published_rows(provinces, scores, scores, scores[""])
-        if year == 2024:
-            rows = published_2024(rows, ntt, diy, scores, sample)
-        path = out_dir / "terbitan" / str(year) / f"tabel44_rekapitulasi_uplm_{year}.{fmt}"
-        write_published(path, year, rows, fmt, PUBLISHED_FLAVOUR, PAGE_ROWS)
-        sample.files[str(path.relative_to(out_dir))] = _describe(fmt, PUBLISHED_FLAVOUR)
+    write_published_tables(out_dir, provinces, sample)
+    write_tpbis(out_dir, sample)
     (out_dir / "README.md").write_text(readme(sample), encoding="utf-8")
     return sample
+
+
+# A SYNTHETIC TPBIS partner list (not the real programme's): regencies by BPS code, Kemendagri
+# code and name, a Sleman desa code, and NPPs of libraries kept in every year's exports above.
+TPBIS_PARTNERS = [
+    ("level", "code", "name", "joined_year"),
+    ("regency", "5320", "Kabupaten Sabu Raijua", "2023"),
+    ("regency", "34.71", "Kota Yogyakarta", "2019"),
+    ("regency", "", "Kab. Kupang", "2024"),
+    ("desa", "34.04.01.2001", "Desa contoh Sleman (synthetic)", "2022"),
+    ("npp", "5320001U0000082", "Taman Bacaan Masyarakat Cerdas", "2023"),
+    ("npp", "5307001U0000097", "Perpustakaan Desa Wodo", "2023"),
+    ("npp", "5310001U0000060", "Perpustakaan Desa Debe Selatan", "2024"),
+    ("npp", "3402001U0000510", "Perpustakaan Desa Tidoma", "2022"),
+    ("npp", "3402001U0000546", "TBM Pelita", "2022"),
+]
+
+
+def write_tpbis(out_dir: Path, sample: Sample) -> None:
+    kept = set(pd.concat(sample.kept.values())["npp"])
+    missing = [row[1] for row in TPBIS_PARTNERS if row[0] == "npp" and row[1] not in kept]
+    if missing:
+        raise AssertionError(f"TPBIS sample NPPs not among the kept libraries: {missing}")
+    path = out_dir / "tpbis" / "tpbis_partners.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(",".join(row) + "\n" for row in TPBIS_PARTNERS), encoding="utf-8")
+    sample.files[str(path.relative_to(out_dir))] = "CSV, comma, UTF-8, LF (synthetic TPBIS partner list)"
 
 
 def _check_real_totals(sample: Sample) -> None:
@@ -549,6 +793,20 @@ def _score_line(label: str, s: Score) -> str:
     return f"| {label} | {' '.join(_id(u, 4) for u in s.uplm)} | {_id(s.iplm, 2)} |"
 
 
+def _periods_text() -> str:
+    parts = []
+    for year, periods in PERIODS.items():
+        population = periods["penduduk"]
+        others = sorted({p for i, p in periods.items() if i != "penduduk"})
+        parts.append(f"IPLM {year}: population {population}, the others {', '.join(map(str, others))}")
+    return "; ".join(parts)
+
+
+def _layout_lines(sample: Sample, prefix: str) -> str:
+    return "\n".join(f"  - `{path.removeprefix(prefix)}`: {sample.layouts[path]}"
+                     for path in sorted(sample.layouts) if path.startswith(prefix))
+
+
 def readme(sample: Sample) -> str:
     scores = sample.scores
     expected_rows = ["| area, year | UPLM1..UPLM7 (4 decimals) | IPLM |", "|---|---|---|"]
@@ -569,45 +827,73 @@ files.
 
 ## Layout (SOURCES.md)
 
-- `bps/<indicator>/`: one BPS dynamic-table download per indicator (`penduduk`,
-  `desa_kelurahan`, `sekolah`, `murid`, `guru`, `perguruan_tinggi`, `mahasiswa`, `dosen`) and
-  province, years 2019-2022 (IPLM 2022, 2023, 2024 use BPS 2020, 2021, 2022). NTT `penduduk`
-  is in thousands (`Ribu Jiwa`, 2 decimals, stated in the title and a `Satuan` row); DIY
-  `penduduk` in people.
+- `bps/<indicator>/`: BPS tables, years {BPS_YEARS[0]}-{BPS_YEARS[-1]}: every column the method
+  registry (`iplm_pipeline/reference/methodology.toml`) names for IPLM 2022-2024 is present
+  ({_periods_text()}). All four layouts of real bps.go.id downloads occur (SOURCES.md §1; the
+  real examples are in `tests/fixtures/real/bps/`); one table per indicator, province and year:
+{_layout_lines(sample, "bps/")}
 - `perpustakaan/<year>/`: library registration exports for IPLM 2022, 2023, 2024, one row
   per library, several files per year.
-- `terbitan/<year>/`: "Tabel 44 Rekapitulasi UPLM Per Kab/Kota" for 2023 (xlsx) and 2024
-  (csv), split into pages of {PAGE_ROWS} rows with the header repeated.
+- `terbitan/<year>/`: published tables, each area once a year:
+{_layout_lines(sample, "terbitan/")}
+  An IPLM printed with more than 2 decimals (data.go.id) is compared with the unrounded
+  computation at its own precision.
+- `tpbis/tpbis_partners.csv` (an optional source): a SYNTHETIC list of TPBIS partners
+  (Transformasi Perpustakaan Berbasis Inklusi Sosial), made up for the `tpbis_comparison`
+  mart: a few NTT and DIY regencies (by BPS code, Kemendagri code or name), one Sleman desa
+  code and five NPPs of libraries in the exports above, with invented joining years. It is
+  not the real partner list.
 
 Provinces: Nusa Tenggara Timur (Kemendagri 53, 22 regencies) and DI Yogyakarta (34, 5).
 
 ## What is REAL and what is SYNTHETIC
 
-REAL published figures (Perpusnas IPLM 2024 report; worked example in METHODOLOGY.md):
+REAL figures:
 
-- Kab. Sabu Raijua, IPLM 2024. BPS 2022: P 93 330 (`93,33` Ribu), K 208, CS 26 344, CA 0.
-  Library export 2024: L 98 kept libraries, 25 `Umum` + 73 `Sekolah` (implied by the report's
-  27 public and 278 school libraries per 100 000), C 74 669, T 33, V 105, S 8, A 20,
-  M 31 725. Published row: UPLM 0,4712 0,4000 0,8840 0,0563 0,3646 0,0107 1,0000, SKOR IPLM
-  45,52 (the reference calculator reproduces it exactly).
-- Nusa Tenggara Timur, IPLM 2024: L 5 410 kept libraries, K 12 786 institutions (BPS 2022
+- Population {REAL_NATIONAL_YEAR}, every DIY and NTT regency, both provinces and INDONESIA
+  (275 719 905): BPS's national table "Jumlah Penduduk menurut Kabupaten/Kota dan Kelompok Umur,
+  2022", TOTAL column and the age groups, copied unchanged into `bps/penduduk/` (source:
+  `tests/fixtures/real/bps/`, see PROVENANCE.md there). E.g. Kab. Sabu Raijua 91 877, Kab. Sikka
+  330 429, NTT 5 481 790, DIY 3 712 568. IPLM 2023 takes this column (registry: population
+  IPLM year - 1, assumed).
+- Population {P_YEAR}: Kab. Sabu Raijua 93 330, Kab. Sikka 335 360 and the NTT total 5 569 068
+  (BPS's 2023 column, as the IPLM 2024 report prints it: METHODOLOGY.md). IPLM 2024 takes this
+  column (registry: verified).
+- Kab. Sabu Raijua, IPLM 2024 (Perpusnas IPLM 2024 report; worked example in METHODOLOGY.md):
+  P 93 330 (BPS {P_YEAR}), K 208, CS 26 344, CA 0 (BPS {K_YEAR} columns). Library export 2024:
+  L 98 kept libraries, 25 `Umum` + 73 `Sekolah` (implied by the report's 27 public and 278
+  school libraries per 100 000), C 74 669, T 33, V 105, S 8, A 20, M 31 725. Published row:
+  UPLM 0,4712 0,4000 0,8840 0,0563 0,3646 0,0107 1,0000, SKOR IPLM 45,52 (the reference
+  calculator reproduces it exactly).
+- Nusa Tenggara Timur, IPLM 2024: L 5 410 kept libraries, K 12 786 institutions (BPS {K_YEAR}
   desa_kelurahan + sekolah + perguruan_tinggi over the 22 regencies) and the published
   province UPLM1 0,4189, which does not follow from 5 410 / 12 786 = 0,4231 (a real
   inconsistency of the report that the reconciliation must flag).
 
 SYNTHETIC: everything else. That includes the component splits of the real totals (Sabu
 Raijua desa 63 / sekolah 145 / perguruan tinggi 0, murid 24 102 / guru 2 242, mahasiswa 0 /
-dosen 0), every individual library row (the 98 Sabu Raijua rows are synthetic rows fitted
-so that their sums are the real totals), the other 21 NTT regencies and all of DIY, the
-years 2019-2021 and the 2022/2023 exports, and every other published row.
+dosen 0), the sex and ownership splits of the dynamic-table exports, the flattened export's
+other four variables, every population figure other than those above, every individual
+library row (the 98 Sabu Raijua rows are synthetic rows fitted so that their sums are the
+real totals), every other BPS value (villages, schools, pupils, teachers, ...), the library
+exports 2022/2023, every other published row, and the data.go.id Lat/Long.
 
 How the synthetic figures were made: `iplm_pipeline.synth` (BPS values with plausible
 magnitudes, a roster of libraries that persists across years with small yearly changes,
-sparse reporting, heavy-tailed counts), then the real figures above imposed (Sabu Raijua's
-BPS values and library rows; the other NTT regencies' school counts set so that K = 12 786,
-their library counts so that L = 5 410). Published rows come from the independent
-reference calculator `iplm_pipeline.synth.reference` applied to the CLEAN inputs (the rows
-the contract keeps), except the rows named under "Planted cases".
+sparse reporting, heavy-tailed counts), then the real figures above imposed:
+- population {P_YEAR}: each other NTT regency's real 2022 figure grown by a random rate of
+  1,0-2,0 % and then scaled (largest remainder) so that the 22 regencies sum to the real
+  5 569 068; DIY's real 2022 figures grown by 0,6-1,4 %, in whole hundreds (the flattened
+  export prints thousands with one decimal);
+- population 2019-2021: the real 2022 figure discounted by the regency's rate (Sabu Raijua's
+  and Sikka's: their real 2022-2023 growth), NTT in whole tens (Ribu Jiwa, 2 decimals);
+- pupils and teachers scaled to the real population; Sabu Raijua's other BPS values set to
+  the real totals; the other NTT regencies' school counts set so that K = 12 786, their
+  library counts so that L = 5 410.
+Published rows come from the independent reference calculator `iplm_pipeline.synth.reference`
+applied to the CLEAN inputs (the rows the contract keeps) with the BPS columns the registry
+names (population {P_YEAR} and the other indicators' {K_YEAR} for 2024), except the rows named
+under "Planted cases".
 
 ## Expected results (reference calculator, clean inputs; 2022 uncapped and approximate)
 
@@ -628,7 +914,7 @@ grouping (`1.250`); visits have decimals (`12,5`); SNP answers are `Ya`, `Y`, `y
 ## Files
 
 CSV flavours are mixed on purpose: comma and semicolon, UTF-8 with and without BOM,
-Windows-1252, LF and CRLF.
+Windows-1252, LF and CRLF. bps.go.id exports (dynamic, flattened) are comma, UTF-8 with BOM, LF.
 
 {_files_table(sample.files)}
 """

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from tests.builders import write_sabu_raijua
+
+# `iplm` runs record in the project's Dagster instance (.dagster/) by default; tests, and the
+# `iplm` processes they start (which inherit this), use a throwaway one instead.
+os.environ["IPLM_EPHEMERAL_INSTANCE"] = "1"
 
 
 def pytest_collection_modifyitems(session, config, items):

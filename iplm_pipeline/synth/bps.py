@@ -127,14 +127,23 @@ def bps_region_name(regency: Regency, province: Province, style: BpsStyle) -> st
     return name.upper() if style.upper_names else name
 
 
-def _cell(value: int | str, style: BpsStyle, thousands: bool) -> object:
+def _cell(value: int | str, style: BpsStyle, thousands: bool, grouped: bool = True) -> object:
+    """A classic table's cell in Indonesian notation. Counts are grouped (`1.469.843`) only in a
+    column where some value has two groups: a column whose every value is like `24.102` reads two
+    ways and is refused by design (SOURCES.md §1), so such a column is written without grouping."""
     if isinstance(value, str):
         return value
     if value == 0:
         return style.nil
     if thousands:
         return id_decimal(value / 1000, 2) if style.fmt == "csv" else value / 1000
-    return id_int(value) if style.fmt == "csv" else value
+    if style.fmt != "csv":
+        return value
+    return id_int(value) if grouped else str(value)
+
+
+def _grouped(numbers: list[int | str]) -> bool:
+    return any(not isinstance(v, str) and v >= 1_000_000 for v in numbers)
 
 
 def bps_rows(province: Province, indicator: str, years: list[int], values: BpsValues,
@@ -152,20 +161,16 @@ def bps_rows(province: Province, indicator: str, years: list[int], values: BpsVa
     if style.unit_row:
         rows.append([f"Satuan: {unit}"])
     rows.append([style.region_header, *[str(y) if style.fmt == "csv" else y for y in years]])
+    totals = {y: _aggregate(province, indicator, y, values, aggregate_adjust) for y in years}
+    grouped = {y: _grouped([*(values[indicator][r.kemendagri_code][y] for r in province.regencies), totals[y]])
+               for y in years}
     for regency in province.regencies:
         series = values[indicator][regency.kemendagri_code]
         rows.append([bps_region_name(regency, province, style),
-                     *[_cell(series[y], style, thousands) for y in years]])
+                     *[_cell(series[y], style, thousands, grouped[y]) for y in years]])
     aggregate: list[object] = [style.aggregate_label.upper() if style.upper_names
                                else style.aggregate_label]
-    for y in years:
-        parts = [values[indicator][r.kemendagri_code][y] for r in province.regencies]
-        markers = [p for p in parts if isinstance(p, str)]
-        if markers:
-            aggregate.append(markers[0])
-        else:
-            total = sum(parts) + (aggregate_adjust or {}).get(y, 0)
-            aggregate.append(_cell(total, style, thousands))
+    aggregate += [_cell(totals[y], style, thousands, grouped[y]) for y in years]
     rows.append(aggregate)
     rows.append(["Sumber: Badan Pusat Statistik"])
     rows.append([f"Catatan: Data {years[-1]} merupakan angka hasil pemutakhiran"])
@@ -176,5 +181,203 @@ def write_bps_table(path: Path, rows: list[list[object]], style: BpsStyle) -> No
     """Write the rows of one table (from `bps_rows`) as `style` says."""
     if style.fmt == "csv":
         write_csv(path, rows, style.flavour)
+    else:
+        write_xlsx(path, [("Sheet1", rows)])
+
+
+def _aggregate(province: Province, indicator: str, year: int, values: BpsValues,
+               adjust: dict[int, int] | None = None) -> int | str:
+    """The province total of one column: the sum of its regencies, or the first marker among them."""
+    parts = [values[indicator][r.kemendagri_code][year] for r in province.regencies]
+    markers = [p for p in parts if isinstance(p, str)]
+    return markers[0] if markers else sum(parts) + (adjust or {}).get(year, 0)
+
+
+# ---- the layouts of real bps.go.id downloads (SOURCES.md §1, shared/real/) -------------------
+# classic: `bps_rows` above. dynamic: `dynamic_rows`. flattened: `flattened_rows` (penduduk,
+# one year per file, the year only in the file name). national: `national_rows`.
+LAYOUTS = ("classic", "dynamic", "flattened", "national")
+SPLITS = {"sex": ("Laki-Laki", "Perempuan", "Jumlah"), "ownership": ("Negeri", "Swasta", "Jumlah")}
+AGE_GROUPS = ("0-14", "15-64", "65+")
+FLATTENED_HEADER = ("Kabupaten/Kota", "Jumlah Penduduk (Ribu)", "Laju Pertumbuhan Penduduk per Tahun",
+                    "Persentase Penduduk", "Kepadatan Penduduk per km persegi (Km2)",
+                    "Rasio Jenis Kelamin Penduduk")
+NATIONAL_LABEL = "Provinsi/Kabupaten/Kota/Indonesia"
+
+
+def flattened_file_name(province: Province, year: int, fmt: str = "csv") -> str:
+    """The name bps.go.id gives the download: the year is in it and nowhere in the file."""
+    return ("Penduduk, Laju Pertumbuhan Penduduk, Distribusi Persentase Penduduk Kepadatan Penduduk, "
+            f"Rasio Jenis Kelamin Penduduk Menurut Kabupaten_Kota di Provinsi {province.short_name}, "
+            f"{year}.{fmt}")
+
+
+def dynamic_file_name(province: Province, indicator: str, years: list[int], fmt: str = "csv") -> str:
+    title = _TITLES[indicator][0].replace("/", "_")
+    span = f"{years[0]}" if len(years) == 1 else f"{years[0]}-{years[-1]}"
+    return f"{title} di Provinsi {province.short_name}, {span}.{fmt}"
+
+
+def national_file_name(indicator: str, year: int, fmt: str = "csv") -> str:
+    return f"{_TITLES[indicator][0].replace('/', '_')} dan Kelompok Umur, {year}.{fmt}"
+
+
+def _plain(value: int | float | str, csv: bool, nil: str = "-", places: int = 0) -> object:
+    """A bps.go.id export cell: decimal point, no grouping (`1272.7`, `93330`); native in xlsx."""
+    if isinstance(value, str):
+        return value
+    if value == 0 and places == 0:
+        return nil
+    if not csv:
+        return value
+    return f"{value:.{places}f}" if places else str(int(value))
+
+
+def _split(value: int | str, shares: tuple[float, ...]) -> list[int | str]:
+    """A total split into parts (the last part takes the remainder); a marker stays a marker."""
+    if isinstance(value, str):
+        return [value] * len(shares)
+    parts = [round(value * s) for s in shares[:-1]]
+    return [*parts, value - sum(parts)]
+
+
+def dynamic_rows(province: Province, indicator: str, years: list[int], values: BpsValues,
+                 rng: np.random.Generator, *, csv: bool = True, split: str | None = None,
+                 province_first: bool = True, region_label: str = "Kabupaten/Kota",
+                 aggregate_adjust: dict[int, int] | None = None) -> list[list[object]]:
+    """A bps.go.id dynamic-table export: the region label alone in row 1, the title in row 2
+    with an empty first cell, optionally a sub-header (`Laki-Laki`/`Perempuan`/`Jumlah`), the
+    year row (each year repeated over its columns); decimal point, no grouping; the province
+    row (`Provinsi ...`) first or last. Values are people or units (never thousands)."""
+    subs = SPLITS[split] if split else ("",)
+    width = len(years) * len(subs)
+    unit = _TITLES[indicator][1]
+    title = _TITLES[indicator][0]
+    if split == "sex":
+        title = title.replace(" Menurut ", " Menurut Jenis Kelamin dan ")
+    rows: list[list[object]] = [[region_label, *[""] * width],
+                                ["", f"{title} di Provinsi {province.short_name} ({unit})", *[""] * (width - 1)]]
+    if split:
+        rows.append(["", *(s for _ in years for s in subs)])
+    rows.append(["", *(str(y) if csv else y for y in years for _ in subs)])
+    shares = {}
+    for r in province.regencies:
+        first = float(rng.uniform(0.47, 0.52))
+        shares[r.kemendagri_code] = (first, 1 - first)
+
+    def cells(series: dict[int, int | str], share: tuple[float, float]) -> list[object]:
+        out: list[object] = []
+        for y in years:
+            parts = [*_split(series[y], share), series[y]] if split else [series[y]]
+            out += [_plain(v, csv) for v in parts]
+        return out
+
+    body = [[r.short_name if not (r.type == "Kabupaten" and r.short_name.casefold()
+                                  == province.short_name.casefold()) else f"Kab. {r.short_name}",
+             *cells(values[indicator][r.kemendagri_code], shares[r.kemendagri_code])]
+            for r in province.regencies]
+    aggregate: list[object] = [f"Provinsi {province.short_name}"]
+    for y in years:
+        total = _aggregate(province, indicator, y, values, aggregate_adjust)
+        if split and not isinstance(total, str):
+            parts = [_split(values[indicator][r.kemendagri_code][y], shares[r.kemendagri_code])
+                     for r in province.regencies]
+            first = sum(p[0] for p in parts)
+            aggregate += [_plain(v, csv) for v in (first, total - first, total)]
+        else:
+            aggregate += [_plain(v, csv) for v in ([total] * len(subs) if split else [total])]
+    return [*rows, *([aggregate] if province_first else []), *body, *([] if province_first else [aggregate])]
+
+
+def flattened_rows(province: Province, year: int, values: BpsValues, rng: np.random.Generator, *,
+                   csv: bool = True) -> list[list[object]]:
+    """A bps.go.id flattened export of population (the Banten downloads in shared/real/): one
+    header row of five variables, `Jumlah Penduduk (Ribu)` with one decimal and a decimal point,
+    the aggregate (the province's name) last, a blank row, `Catatan` and a footnote with HTML
+    tags. The year is in the file name only (`flattened_file_name`). Populations must be whole
+    hundreds (what one decimal of thousands can say). The other four variables are SYNTHETIC
+    filler, consistent with the population where they derive from it."""
+    series = {r.kemendagri_code: values["penduduk"][r.kemendagri_code] for r in province.regencies}
+    for code, s in series.items():
+        if not isinstance(s[year], str) and s[year] % 100:
+            raise ValueError(f"{code} {year}: {s[year]} people cannot be written in thousands with one decimal")
+    total = _aggregate(province, "penduduk", year, values)
+    rows: list[list[object]] = [list(FLATTENED_HEADER)]
+
+    def growth(s: dict[int, int | str]) -> float | str:
+        before = s.get(year - 1)
+        if isinstance(before, str) or isinstance(s[year], str) or not before:
+            return "…"
+        return round(100 * (s[year] / before - 1), 2)
+
+    def number(v: float | str, places: int) -> object:
+        if isinstance(v, str):
+            return v
+        return f"{v:.{places}f}".rstrip("0").rstrip(".") if csv and places else (
+            str(int(v)) if csv else v)
+
+    for r in province.regencies:
+        s = series[r.kemendagri_code]
+        p = s[year]
+        share = "…" if isinstance(p, str) or isinstance(total, str) else round(100 * p / total, 2)
+        density = "…" if isinstance(p, str) else round(p / float(rng.uniform(50, 2500)))
+        rows.append([r.short_name, number(p / 1000 if not isinstance(p, str) else p, 1), number(growth(s), 2),
+                     number(share, 2), number(density, 0), number(round(float(rng.uniform(96, 106)), 1), 1)])
+    parts = {y: _aggregate(province, "penduduk", y, values) for y in (year - 1, year)
+             if all(y in series[c] for c in series)}
+    rows.append([province.short_name, number(total / 1000 if not isinstance(total, str) else total, 1),
+                 number(growth(parts), 2), "100", number(round(float(rng.uniform(150, 900))), 0),
+                 number(round(float(rng.uniform(98, 104)), 1), 1)])
+    rows.append([""] * len(FLATTENED_HEADER))
+    rows.append(["Catatan", *[""] * (len(FLATTENED_HEADER) - 1)])
+    rows.append(["Hasil Proyeksi Penduduk Indonesia 2020–2050 Hasil Sensus Penduduk 2020 (Pertengahan "
+                 "tahun/Juni)<i>/The result of 2020–2050 Indonesia population projection (mid year/June)</i>",
+                 *[""] * (len(FLATTENED_HEADER) - 1)])
+    return rows
+
+
+def national_rows(provinces: list[Province], indicator: str, year: int, values: dict[str, BpsValues],
+                  rng: np.random.Generator, *, csv: bool = True,
+                  national: int | None = None) -> list[list[object]]:
+    """A bps.go.id national table (the 2022 population table in shared/real/): a header block of
+    four rows (region label; title; `TOTAL` and age groups; the year over every column), each
+    province's UPPER-CASE row above its kabupaten/kota (in BPS code order), and an `INDONESIA`
+    row: `national` when the real figure is known, else the sum of the provinces written. The
+    age-group split is SYNTHETIC. `values` is keyed by the province's Kemendagri code."""
+    subs = ("TOTAL", *AGE_GROUPS)
+    rows: list[list[object]] = [
+        [NATIONAL_LABEL, *[""] * len(subs)],
+        ["", f"{_TITLES[indicator][0]} dan Kelompok Umur", *[""] * (len(subs) - 1)],
+        ["", *subs],
+        ["", *[str(year) if csv else year] * len(subs)],
+    ]
+    grand = 0
+    for province in provinces:
+        v = values[province.kemendagri_code][indicator]
+        regencies = sorted(province.regencies, key=lambda r: r.bps_code)
+        block = []
+        total_parts = [0] * len(AGE_GROUPS)
+        for r in regencies:
+            value = v[r.kemendagri_code][year]
+            young = float(rng.uniform(0.22, 0.32))
+            old = float(rng.uniform(0.05, 0.11))
+            parts = _split(value, (young, 1 - young - old, old))
+            if not isinstance(value, str):
+                total_parts = [a + b for a, b in zip(total_parts, parts, strict=True)]
+            block.append([bps_region_name(r, province, BpsStyle()), *[_plain(x, csv) for x in (value, *parts)]])
+        total = _aggregate(province, indicator, year, values[province.kemendagri_code])
+        grand += 0 if isinstance(total, str) else total
+        rows.append([province.short_name.upper(), *[_plain(x, csv) for x in (total, *total_parts)]])
+        rows += block
+    rows.append(["INDONESIA", _plain(national if national is not None else grand, csv),
+                 *[""] * len(AGE_GROUPS)])
+    return rows
+
+
+def write_rows(path: Path, rows: list[list[object]], fmt: str, flavour: CsvFlavour | None = None) -> None:
+    """Write rows of one of the layouts above: CSV (default: comma, UTF-8 with BOM, LF, as
+    bps.go.id exports) or xlsx."""
+    if fmt == "csv":
+        write_csv(path, rows, flavour or CsvFlavour(",", "utf-8-sig", "\n"))
     else:
         write_xlsx(path, [("Sheet1", rows)])

@@ -21,9 +21,16 @@ from iplm_pipeline.synth.bps import (
     INDICATORS,
     BpsValues,
     bps_rows,
+    dynamic_file_name,
+    dynamic_rows,
+    flattened_file_name,
+    flattened_rows,
+    national_file_name,
+    national_rows,
     random_bps_style,
     synth_bps_values,
     write_bps_table,
+    write_rows,
 )
 from iplm_pipeline.synth.exports import KEPT, plant_mess, random_export_style, start, write_export
 from iplm_pipeline.synth.formats import pick_flavour
@@ -32,7 +39,9 @@ from iplm_pipeline.synth.published import published_rows, write_published
 from iplm_pipeline.synth.reference import METHODS, Inputs, Score, pool, score
 from iplm_pipeline.synth.region_table import Province, load_provinces
 
-SERIES_YEARS = list(range(min(METHODS) - 5, max(METHODS) - 1))
+SERIES_YEARS = list(range(min(METHODS) - 5, max(METHODS)))  # every column a registered year takes
+LAYOUT_CHOICES = ("classic", "real", "mixed")
+PEOPLE = ("penduduk", "murid", "guru", "mahasiswa", "dosen")
 NEWCOMER_SHARE = 0.04  # libraries first registered in the year after the roster's REF_YEAR
 
 
@@ -100,11 +109,27 @@ class SynthSummary:
         return pd.DataFrame.from_records(records)
 
 
-def bps_inputs(province: Province, values: BpsValues, year: int) -> dict[str, Inputs]:
-    """P, K, CS, CA per regency (Kemendagri code) from the BPS values of `year`."""
+def bps_periods(year: int) -> dict[str, int]:
+    """The BPS column (calendar year) each indicator takes for IPLM `year`, from the method
+    registry (iplm_pipeline/reference/methodology.toml): data, shared with the pipeline, so the
+    reference calculator reads the column the registry names (population 2023 for IPLM 2024)."""
+    from iplm_pipeline.methodology import load_registry
+
+    periods = load_registry().get(year).bps_periods
+    if any("/" in p for p in periods.values()):
+        raise NotImplementedError(f"IPLM {year} takes a school-year column ({periods}): the generator "
+                                  "writes calendar years only")
+    return {indicator: int(period) for indicator, period in periods.items()}
+
+
+def bps_inputs(province: Province, values: BpsValues, periods: dict[str, int] | int) -> dict[str, Inputs]:
+    """P, K, CS, CA per regency (Kemendagri code) from each indicator's BPS column (`periods`, as
+    `bps_periods` gives it; one int = the same year for every indicator)."""
+    if isinstance(periods, int):
+        periods = dict.fromkeys(INDICATORS, periods)
     inputs = {}
     for r in province.regencies:
-        v = {indicator: values[indicator][r.kemendagri_code][year] for indicator in INDICATORS}
+        v = {indicator: values[indicator][r.kemendagri_code][periods[indicator]] for indicator in INDICATORS}
         inputs[r.kemendagri_code] = Inputs(
             P=v["penduduk"], K=v["desa_kelurahan"] + v["sekolah"] + v["perguruan_tinggi"],
             CS=v["murid"] + v["guru"], CA=v["mahasiswa"] + v["dosen"])
@@ -154,25 +179,74 @@ def _mark_missing(values: BpsValues, province: Province, year: int,
     values[indicator][regency.kemendagri_code][year] = str(rng.choice(["…", "...", "NA", "x"]))
 
 
+def _bps_years(year: int) -> list[int]:
+    """The years each BPS table holds: from IPLM year - 5 to the latest column the registry takes."""
+    return list(range(year - 5, max(bps_periods(year).values()) + 1))
+
+
 def _write_bps(out: Path, province: Province, values: BpsValues, year: int, fmt: str,
-               messy: bool, seed: int) -> list[SynthFile]:
-    """The province's 8 BPS tables, years `year`-5 .. `year`-2. Rounds `values` in place
-    where a table is written in thousands, so that they say what the file says."""
-    bps_years = list(range(year - 5, year - 1))
+               messy: bool, seed: int, layouts: str = "classic") -> list[SynthFile]:
+    """The province's BPS tables over `_bps_years(year)`. `layouts` "classic": one classic table
+    per indicator; "real": the layouts of bps.go.id downloads only (dynamic-table exports,
+    population as flattened exports one year a file, and the registry's population column in the
+    national table `_write_national` writes); "mixed": classic and real ones. Rounds `values` in
+    place where a table is written in thousands, so that they say what the file says."""
+    bps_years = _bps_years(year)
     rng = rng_for(seed, "bps-style", province.kemendagri_code, year)
     if messy and rng.random() < 0.3:
         _mark_missing(values, province, bps_years[0], rng)
+    national_year = bps_periods(year)["penduduk"]
+    csv = fmt == "csv"
+    n = len(province.regencies) + 1
     files = []
     for indicator in INDICATORS:
         style = random_bps_style(province, indicator, fmt, rng)
-        if style.in_thousands:
-            for series in values[indicator].values():
-                series.update({y: round(v, -1) for y, v in series.items()
-                               if not isinstance(v, str)})
-        path = Path("bps", indicator, f"{indicator}_{province.bps_code}_{province.slug}.{fmt}")
-        write_bps_table(out / path, bps_rows(province, indicator, bps_years, values, style), style)
-        files.append(SynthFile(path, "bps", len(province.regencies) + 1))
+        years = bps_years
+        if layouts != "classic" and indicator == "penduduk":
+            years = [y for y in bps_years if y != national_year]  # that column: the national table
+        choices = ["dynamic", *(["flattened"] if indicator == "penduduk" else [])]
+        if layouts == "mixed":
+            choices.append("classic")
+        layout = "classic" if layouts == "classic" else str(rng.choice(choices))
+        if layout == "classic":
+            if style.in_thousands:
+                _round(values[indicator], years, -1)
+            path = Path("bps", indicator, f"{indicator}_{province.bps_code}_{province.slug}.{fmt}")
+            write_bps_table(out / path, bps_rows(province, indicator, years, values, style), style)
+            files.append(SynthFile(path, "bps", n))
+        elif layout == "dynamic":
+            split = rng.choice([None, "sex" if indicator in PEOPLE else "ownership"])
+            path = Path("bps", indicator, dynamic_file_name(province, indicator, years, fmt))
+            rows = dynamic_rows(province, indicator, years, values, rng, csv=csv, split=split,
+                                province_first=bool(rng.random() < 0.5),
+                                region_label=str(rng.choice(["Kabupaten/Kota", "Wilayah"])))
+            write_rows(out / path, rows, fmt)
+            files.append(SynthFile(path, "bps", n))
+        else:  # flattened: population, one file per year, the year in the file name only
+            _round(values[indicator], years, -2)
+            for y in years:
+                path = Path("bps", indicator, flattened_file_name(province, y, fmt))
+                write_rows(out / path, flattened_rows(province, y, values, rng, csv=csv), fmt)
+                files.append(SynthFile(path, "bps", n))
     return files
+
+
+def _round(series_by_code: dict[str, dict[int, int | str]], years: list[int], digits: int) -> None:
+    for series in series_by_code.values():
+        series.update({y: round(v, digits) for y, v in series.items()
+                       if y in years and not isinstance(v, str)})
+
+
+def _write_national(out: Path, provinces: list[Province], values: dict[str, BpsValues], year: int,
+                    fmt: str, seed: int) -> SynthFile:
+    """The registry's population column for IPLM `year` as one national table (every province's
+    block and an `INDONESIA` row, the sum of the provinces written)."""
+    period = bps_periods(year)["penduduk"]
+    path = Path("bps", "penduduk", national_file_name("penduduk", period, fmt))
+    rows = national_rows(provinces, "penduduk", period, values, rng_for(seed, "national", year),
+                         csv=fmt == "csv")
+    write_rows(out / path, rows, fmt)
+    return SynthFile(path, "bps", sum(len(p.regencies) + 1 for p in provinces) + 1)
 
 
 def _write_exports(out: Path, province: Province, clean: pd.DataFrame, year: int, fmt: str,
@@ -205,10 +279,15 @@ def _write_exports(out: Path, province: Province, clean: pd.DataFrame, year: int
 
 
 def generate_country(out_dir, year: int, *, scale: float = 1.0, fmt: str = "csv", seed: int = 0,
-                     provinces: list[str] | None = None, messy: bool = True) -> SynthSummary:
+                     provinces: list[str] | None = None, messy: bool = True,
+                     layouts: str = "mixed") -> SynthSummary:
     """Write a synthetic raw dataset for IPLM year `year` under `out_dir` (SOURCES.md layout).
 
-    - `bps/<indicator>/`: one table per indicator and province, years `year`-5 .. `year`-2;
+    - `bps/<indicator>/`: per indicator and province, years `year`-5 .. the latest column the
+      method registry takes (population `year`-1 for 2024); `layouts` "classic" writes one
+      classic table each, "real" only the layouts of bps.go.id downloads (dynamic-table exports,
+      flattened population exports one year a file, the registry's population column as one
+      national table), "mixed" (default) both;
     - `perpustakaan/<year>/`: the library export, several files per province, plus a
       re-download overlapping one of them when `messy`;
     - `terbitan/<year>/`: Tabel 44 computed by the reference calculator from the clean inputs.
@@ -221,6 +300,8 @@ def generate_country(out_dir, year: int, *, scale: float = 1.0, fmt: str = "csv"
     """
     if fmt not in ("csv", "xlsx"):
         raise ValueError(f"fmt must be 'csv' or 'xlsx', not {fmt!r}")
+    if layouts not in LAYOUT_CHOICES:
+        raise ValueError(f"layouts must be one of {', '.join(LAYOUT_CHOICES)}, not {layouts!r}")
     if year not in METHODS:
         raise ValueError(f"no IPLM method registered for {year}; choose one of {sorted(METHODS)}")
     out = Path(out_dir)
@@ -229,12 +310,14 @@ def generate_country(out_dir, year: int, *, scale: float = 1.0, fmt: str = "csv"
     inputs: dict[str, Inputs] = {}
     outcomes: Counter[str] = Counter()
     mismatches = 0
+    periods = bps_periods(year)
+    all_values: dict[str, BpsValues] = {}
 
     for province in chosen:
         code = province.kemendagri_code
-        values = synth_bps_values(province, SERIES_YEARS, rng_for(seed, "bps", code))
+        values = all_values[code] = synth_bps_values(province, SERIES_YEARS, rng_for(seed, "bps", code))
         counts = _library_counts(province, values, scale, rng_for(seed, "counts", code))
-        files += _write_bps(out, province, values, year, fmt, messy, seed)
+        files += _write_bps(out, province, values, year, fmt, messy, seed, layouts)
 
         roster = synth_roster(province, counts, rng_for(seed, "roster", code), NEWCOMER_SHARE)
         clean = snapshot(roster, year, rng_for(seed, "snapshot", code, year))
@@ -246,7 +329,9 @@ def generate_country(out_dir, year: int, *, scale: float = 1.0, fmt: str = "csv"
             raise AssertionError(f"{province.name}: planted rows changed the kept libraries")
         registered = clean.set_index("npp")["regency_text"]
         mismatches += int((kept["regency_text"] != kept["npp"].map(registered)).sum())
-        inputs.update(with_library_inputs(bps_inputs(province, values, year - 2), kept))
+        inputs.update(with_library_inputs(bps_inputs(province, values, periods), kept))
+    if layouts != "classic":
+        files.append(_write_national(out, chosen, all_values, year, fmt, seed))
 
     areas = expectations(chosen, inputs, year)
     regency_scores = {a.kemendagri_code: a.score for a in areas if a.level == "regency"}

@@ -64,3 +64,61 @@ def write_published(path: Path, year: int, rows: list[PublishedRow], fmt: str,
     else:
         write_xlsx(path, [("Tabel 44", table)])
     return len(rows)
+
+
+# ---- open-data layouts (SOURCES.md §3; shared/real/terbitan/) ---------------------------------
+OPEN_DATA_HEADER = ("No.", "Prov", "Kodprov", "Kabkot (Kabkot)", "Kodkabkot", "Lat", "Long", "UPLM1", "UPLM2",
+                    "UPLM3", "UPLM4", "UPLM5", "UPLM6", "UPLM7", "SKOR IPLM", "KATEGORI IPLM")
+SATU_DATA_HEADER = ("kode_provinsi_kabupaten_kota", "nama_provinsi_kabupaten_kota", "iplm", "satuan", "kategori",
+                    "tahun")
+
+
+@dataclass(frozen=True)
+class OpenDataRow:
+    """One row of data.go.id's IPLM table: a regency (with its Kemendagri code), a province
+    (empty Kabkot) or the nation (`Nasional`, empty codes)."""
+    province: str  # `Prov` text as the portal writes it
+    province_code: str  # Kemendagri, `53`; "" for the nation
+    regency: str  # `Kab. Alor`; "" for a province or the nation
+    regency_code: str  # Kemendagri `53.20`; ""
+    lat: float | None
+    long: float | None
+    uplm: tuple[float, ...]  # unrounded
+    category: str
+
+
+def kemendagri_as_number(code: str) -> str:
+    """`53.20` as the portal writes it: a number, `53.2` (and `53.01`, `53.71`)."""
+    return repr(float(code))
+
+
+def write_open_data(path: Path, rows: list[OpenDataRow], flavour: CsvFlavour) -> int:
+    """data.go.id's layout: unrounded values with 6 decimals and a decimal point, SKOR IPLM the
+    unrounded 100 x mean of the seven."""
+    table: list[list[object]] = [list(OPEN_DATA_HEADER)]
+    for number, row in enumerate(rows, 1):
+        iplm = 100 * sum(row.uplm) / len(row.uplm)
+        table.append([str(number), row.province, row.province_code, row.regency,
+                      kemendagri_as_number(row.regency_code) if row.regency_code else "",
+                      "" if row.lat is None else f"{row.lat:.5f}", "" if row.long is None else f"{row.long:.5f}",
+                      *(f"{u:.6f}" for u in row.uplm), f"{iplm:.6f}", row.category])
+    write_csv(path, table, flavour)
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class IplmOnlyRow:
+    bps_code: str  # `3400` for the province, `3401` for a regency
+    name: str  # in full: `Provinsi Daerah Istimewa Yogyakarta`, `Kabupaten Kulon Progo`, `Kota Yogyakarta`
+    iplm: float  # written with 2 decimals, trailing zeros dropped (`71.3`)
+    category: str
+
+
+def write_iplm_only(path: Path, year: int, rows: list[IplmOnlyRow], flavour: CsvFlavour) -> int:
+    """A Satu Data IPLM-only table: the IPLM (`satuan` Poin) and its category per area."""
+    table: list[list[object]] = [list(SATU_DATA_HEADER)]
+    for row in rows:
+        text = f"{row.iplm:.2f}".rstrip("0").rstrip(".")
+        table.append([row.bps_code, row.name, text, "Poin", row.category, str(year)])
+    write_csv(path, table, flavour)
+    return len(rows)

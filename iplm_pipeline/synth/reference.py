@@ -2,7 +2,7 @@
 expected and the "published" figures of the synthetic data.
 
 It shares no code with the pipeline on purpose: the pipeline is checked against it. Inputs
-per area are P, K, CS, CA (BPS, reference year = IPLM year - 2) and L, C, T, V, S, A, M (the
+per area are P, K, CS, CA (BPS, the column the method registry names per indicator) and L, C, T, V, S, A, M (the
 library export). Provinces and the nation are computed from pooled inputs (`pool`), never
 from averaged regency scores. The IPLM is 100 x the mean of the seven unrounded UPLM,
 rounded to 2 decimals; a standard of 0 gives UPLM 0.
@@ -85,6 +85,14 @@ class Score:
     inputs: Inputs
     uplm: tuple[float, ...]
     iplm: float
+
+
+BANDS = ((90, "Sangat Tinggi"), (80, "Tinggi"), (50, "Sedang"), (30, "Rendah"), (0, "Sangat Rendah"))
+
+
+def category(iplm: float) -> str:
+    """METHODOLOGY.md: Sangat Rendah < 30 <= Rendah < 50 <= Sedang < 80 <= Tinggi < 90 <= Sangat Tinggi."""
+    return next(name for low, name in BANDS if iplm >= low)
 
 
 def score(inputs: Inputs, year: int) -> Score:

@@ -5,7 +5,7 @@
 -- it leaves that regency's affected UPLM NULL with the reason in missing_inputs.
 WITH present AS (
     SELECT DISTINCT l.year, r.province_bps_code
-    FROM staging.libraries l JOIN regions r ON r.kemendagri_code = l.kemendagri_code
+    FROM staging.perpustakaan l JOIN regions r ON r.kemendagri_code = l.kemendagri_code
     WHERE l.year IN (SELECT unnest($years::INTEGER[]))
 ), needed AS (
     SELECT p.year, p.province_bps_code, c.indicator, c.bps_period

@@ -4,11 +4,11 @@
 WITH kept AS (
     -- a BPS table row is kept once, whatever number of period columns it has values in
     SELECT year, 'bps' AS source, source_file, count(DISTINCT (sheet, row_number)) AS n
-    FROM staging.bps_values GROUP BY ALL
+    FROM staging.bps GROUP BY ALL
     UNION ALL
-    SELECT year, 'perpustakaan', source_file, count(*) FROM staging.libraries GROUP BY ALL
+    SELECT year, 'perpustakaan', source_file, count(*) FROM staging.perpustakaan GROUP BY ALL
     UNION ALL
-    SELECT year, 'terbitan', source_file, count(*) FROM staging.published GROUP BY ALL
+    SELECT year, 'terbitan', source_file, count(*) FROM staging.terbitan GROUP BY ALL
 ), quarantined AS (
     SELECT year, source, source_file, count(*) AS n FROM quarantine GROUP BY ALL
 ), ledger AS (

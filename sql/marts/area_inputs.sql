@@ -10,7 +10,7 @@
 CREATE OR REPLACE TEMP TABLE regency_universe AS
 WITH present AS (
     SELECT DISTINCT r.province_bps_code
-    FROM staging.libraries l JOIN regions r ON r.kemendagri_code = l.kemendagri_code
+    FROM staging.perpustakaan l JOIN regions r ON r.kemendagri_code = l.kemendagri_code
     WHERE l.year = $year
 )
 SELECT r.bps_code, r.kemendagri_code, r.province_bps_code, r.name
@@ -37,7 +37,7 @@ SELECT g.bps_code, g.indicator, v.value,
            ELSE format('{} {}: no BPS table for this province', g.indicator, g.bps_period)
        END AS missing_reason
 FROM grid g
-LEFT JOIN staging.bps_values v
+LEFT JOIN staging.bps v
        ON v.year = $year AND v.bps_code = g.bps_code AND v.indicator = g.indicator AND NOT v.is_aggregate
       AND v.bps_period = g.bps_period
 LEFT JOIN (SELECT province_bps_code, indicator, min(source_file) AS source_file,
@@ -69,7 +69,7 @@ WITH bps AS (
            count(*) FILTER (snp) AS snp_libraries,
            sum(coalesce(participation, 0)) AS participation,
            sum(coalesce(members, 0)) AS members
-    FROM staging.libraries WHERE year = $year GROUP BY bps_code
+    FROM staging.perpustakaan WHERE year = $year GROUP BY bps_code
 ), regency AS (
     SELECT 'regency' AS level, u.bps_code, u.province_bps_code,
            b.population, b.school_civitas, b.academic_civitas, b.institutions,

@@ -36,7 +36,7 @@ SELECT r.year, r.bps_code, r.kemendagri_code, r.province_bps_code, r.regency_nam
        coalesce(any_value(q.rows_quarantined), 0) AS rows_quarantined,
        any_value(q.by_reason) AS quarantined_by_reason
 FROM iplm_regency r
-LEFT JOIN staging.libraries l ON l.year = r.year AND l.bps_code = r.bps_code
+LEFT JOIN staging.perpustakaan l ON l.year = r.year AND l.bps_code = r.bps_code
 LEFT JOIN lost q ON q.bps_code = r.bps_code
 WHERE r.year = $year
 GROUP BY ALL

@@ -14,18 +14,22 @@ WITH areas AS (
     UNION ALL BY NAME
     SELECT 'national' AS level, '00' AS bps_code, 'Indonesia' AS area_name, '00' AS province_bps_code, *
     FROM iplm_national WHERE year = $year
-), computed_wide AS (
-    SELECT level, bps_code, uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7, CAST(iplm AS DOUBLE) AS iplm
-    FROM areas
 ), computed AS (
-    FROM computed_wide
-    UNPIVOT INCLUDE NULLS (computed FOR measure IN (uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7, iplm))
+    -- every element of the method applied to the year, and the IPLM (the long scores table); the
+    -- IPLM also unrounded (100 x the mean of the unrounded elements), for a table that prints it so
+    SELECT s.level, s.bps_code, s.element AS measure, s.value AS computed,
+           CASE WHEN s.element = 'iplm' THEN u.unrounded END AS computed_unrounded
+    FROM iplm_scores s
+    LEFT JOIN (SELECT level, bps_code,
+                      CASE WHEN count(value) = count(*) THEN 100 * avg(value) END AS unrounded
+               FROM iplm_scores WHERE year = $year AND element <> 'iplm' GROUP BY ALL) u USING (level, bps_code)
+    WHERE s.year = $year
 ), published_wide AS (
     SELECT level, bps_code, region_text, source_file, row_number, coalesce(publishes_uplm, true) AS publishes_uplm,
            uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7, iplm,
            uplm1_decimals, uplm2_decimals, uplm3_decimals, uplm4_decimals, uplm5_decimals, uplm6_decimals,
            uplm7_decimals, iplm_decimals
-    FROM staging.published WHERE year = $year
+    FROM staging.terbitan WHERE year = $year
 ), published AS (
     FROM published_wide
     UNPIVOT INCLUDE NULLS ((published, decimals) FOR measure IN (
@@ -47,7 +51,12 @@ WITH areas AS (
     INTO NAME input VALUE amount
 ), compared AS (
     SELECT coalesce(c.level, p.level) AS level, coalesce(c.bps_code, p.bps_code) AS bps_code,
-           coalesce(c.measure, p.measure) AS measure, c.computed, p.published, p.region_text,
+           coalesce(c.measure, p.measure) AS measure,
+           -- an IPLM printed with more than 2 decimals (data.go.id: 62.969633) was not rounded: compare
+           -- it with the unrounded computation, at its own precision
+           CASE WHEN c.measure = 'iplm' AND p.decimals > 2 THEN c.computed_unrounded ELSE c.computed END
+               AS computed,
+           p.published, p.region_text,
            p.source_file, p.row_number, p.decimals,
            -- Half a unit of the value's last printed decimal (0,4189: 0.00005, 0.271669: 0.0000005,
            -- 62,62: 0.005), without a published value (or its precision), the report's 4 and 2 decimals.
@@ -165,12 +174,12 @@ FROM staging.bps_tables t
 LEFT JOIN (
     SELECT source_file, province_bps_code, bps_period, count(*) AS n,
            CASE WHEN count(value) = count(*) THEN sum(value) END AS total
-    FROM staging.bps_values WHERE year = $year AND NOT is_aggregate GROUP BY ALL
+    FROM staging.bps WHERE year = $year AND NOT is_aggregate GROUP BY ALL
 ) rows ON rows.source_file = t.source_file AND rows.province_bps_code = t.province_bps_code
       AND rows.bps_period = t.bps_period
 LEFT JOIN (
     SELECT source_file, bps_code AS province_bps_code, bps_period, value, row_number
-    FROM staging.bps_values WHERE year = $year AND is_aggregate AND bps_code <> '00'
+    FROM staging.bps WHERE year = $year AND is_aggregate AND bps_code <> '00'
 ) agg ON agg.source_file = t.source_file AND agg.province_bps_code = t.province_bps_code
      AND agg.bps_period = t.bps_period
 WHERE t.year = $year AND t.has_bps_year
@@ -212,7 +221,7 @@ FROM (
                CASE WHEN count(value) FILTER (indicator IN ('desa_kelurahan', 'sekolah', 'perguruan_tinggi')) = 3
                     THEN sum(value) FILTER (indicator IN ('desa_kelurahan', 'sekolah', 'perguruan_tinggi')) END
                    AS institutions
-        FROM staging.bps_values WHERE year = $year AND NOT is_aggregate GROUP BY ALL
+        FROM staging.bps WHERE year = $year AND NOT is_aggregate GROUP BY ALL
     ), candidate AS (
         UNPIVOT candidates ON population, institutions INTO NAME base_measure VALUE amount
     ), tried AS (
@@ -273,15 +282,21 @@ SELECT $year AS year, 'source' AS level, p.bps_code, p.region_text AS area_name,
                    ELSE '' END) AS detail,
        NULL AS implied_base, NULL AS implied_actual, NULL AS closer_to_regency_mean, p.source_file, p.row_number
 FROM (
-    SELECT *,
-           100 * (uplm1 + uplm2 + uplm3 + uplm4 + uplm5 + uplm6 + uplm7) / 7 AS self_iplm,
-           100 * (0.5 * pow(10, -coalesce(uplm1_decimals, 4)) + 0.5 * pow(10, -coalesce(uplm2_decimals, 4))
-                  + 0.5 * pow(10, -coalesce(uplm3_decimals, 4)) + 0.5 * pow(10, -coalesce(uplm4_decimals, 4))
-                  + 0.5 * pow(10, -coalesce(uplm5_decimals, 4)) + 0.5 * pow(10, -coalesce(uplm6_decimals, 4))
-                  + 0.5 * pow(10, -coalesce(uplm7_decimals, 4))) / 7
-               + 0.5 * pow(10, -coalesce(iplm_decimals, 2)) AS self_tolerance
-    FROM staging.published WHERE year = $year AND coalesce(publishes_uplm, true)
-) p
+    -- 100 x the mean of the row's printed elements (as many as the year's method has, all printed),
+    -- and the rounding the printed precisions allow.
+    SELECT w.*, e.self_iplm, e.self_tolerance
+    FROM published_wide w
+    JOIN (SELECT source_file, row_number,
+                 -- the elements of the method applied to the year, else of the registered one
+                 CASE WHEN count(published) = coalesce(
+                          nullif((SELECT count(*) FROM methodology_applied WHERE year = $year), 0),
+                          (SELECT count(*) FROM methodology_elements WHERE year = $year))
+                      THEN 100 * avg(published) END AS self_iplm,
+                 100 * avg(0.5 * pow(10, -coalesce(decimals, 4))) AS uplm_half
+          FROM published WHERE measure <> 'iplm' GROUP BY ALL) u USING (source_file, row_number)
+    CROSS JOIN LATERAL (SELECT u.self_iplm, u.uplm_half + 0.5 * pow(10, -coalesce(w.iplm_decimals, 2))
+                               AS self_tolerance) e
+    WHERE w.publishes_uplm) p
 
 UNION ALL BY NAME
 
@@ -304,7 +319,7 @@ SELECT $year AS year, 'source' AS level, p.bps_code, p.region_text AS area_name,
        NULL AS implied_base, NULL AS implied_actual, NULL AS closer_to_regency_mean, p.source_file, p.row_number
 FROM (
     SELECT *, 0.5 * pow(10, -coalesce(iplm_decimals, 2)) AS half
-    FROM staging.published WHERE year = $year AND category IS NOT NULL AND iplm IS NOT NULL
+    FROM staging.terbitan WHERE year = $year AND category IS NOT NULL AND iplm IS NOT NULL
 ) p
 LEFT JOIN (SELECT * FROM methodology_bands WHERE year = $year) b
     ON p.iplm >= b.lower AND (b.upper IS NULL OR p.iplm < b.upper)

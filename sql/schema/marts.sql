@@ -43,6 +43,22 @@ CREATE TABLE IF NOT EXISTS methodology_bands (
 );
 COMMENT ON TABLE methodology_bands IS 'One row per (IPLM year, category band): lower <= IPLM < upper.';
 
+CREATE TABLE IF NOT EXISTS iplm_scores (
+    year INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    bps_code VARCHAR NOT NULL,
+    element VARCHAR NOT NULL,
+    element_number INTEGER,
+    element_name VARCHAR,
+    value DOUBLE,
+    actual DOUBLE,
+    standard DOUBLE,
+    method_id VARCHAR NOT NULL,
+    method_status VARCHAR NOT NULL,
+    warning VARCHAR
+);
+COMMENT ON TABLE iplm_scores IS 'One row per (year, level, area, element): every element of the method applied to the year (uplm1 ... uplmN, as many as the method has) with its actual, standard and unrounded value, and the IPLM (element iplm, 2 decimals). iplm_regency, iplm_province and iplm_national are its wide form.';
+
 CREATE TABLE IF NOT EXISTS iplm_regency (
     year INTEGER NOT NULL,
     bps_code VARCHAR NOT NULL,
@@ -245,17 +261,20 @@ CREATE OR REPLACE VIEW iplm_detail AS
 WITH areas AS (
     SELECT year, 'regency' AS level, bps_code, regency_name AS area_name, population, school_civitas,
            academic_civitas, institutions, libraries, collections, staff, visits_per_day, snp_libraries,
-           participation, members, uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7
+           participation, members, uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7,
+           population_bps_year, institutions_bps_year, school_civitas_bps_year, academic_civitas_bps_year
     FROM iplm_regency
     UNION ALL
     SELECT year, 'province', bps_code, province_name, population, school_civitas, academic_civitas, institutions,
            libraries, collections, staff, visits_per_day, snp_libraries, participation, members,
-           uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7
+           uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7,
+           population_bps_year, institutions_bps_year, school_civitas_bps_year, academic_civitas_bps_year
     FROM iplm_province
     UNION ALL
     SELECT year, 'national', '00', 'Indonesia', population, school_civitas, academic_civitas, institutions,
            libraries, collections, staff, visits_per_day, snp_libraries, participation, members,
-           uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7
+           uplm1, uplm2, uplm3, uplm4, uplm5, uplm6, uplm7,
+           population_bps_year, institutions_bps_year, school_civitas_bps_year, academic_civitas_bps_year
     FROM iplm_national
 ), by_type AS (
     SELECT year, 'regency' AS level, bps_code, libraries_umum, libraries_sekolah, libraries_perguruan_tinggi
@@ -295,6 +314,8 @@ WITH areas AS (
     FROM shortfalls GROUP BY ALL
 )
 SELECT a.year, a.level, a.bps_code, a.area_name,
+       -- the BPS column each input was taken from (the report prints it above the inputs)
+       a.population_bps_year, a.institutions_bps_year, a.school_civitas_bps_year, a.academic_civitas_bps_year,
        s.* EXCLUDE (year, level, bps_code),
        -- 0 when the population is 0; NULL (not 0) when it is not available
        CASE WHEN a.population IS NOT NULL THEN coalesce(ceil(100000 * t.libraries_umum / nullif(a.population, 0) - 1e-9), 0) END
@@ -318,3 +339,148 @@ FROM areas a
 LEFT JOIN shortfall s USING (year, level, bps_code)
 LEFT JOIN by_type t USING (year, level, bps_code);
 COMMENT ON VIEW iplm_detail IS 'One row per (year, level, area): the report''s detail block: shortfall to each standard (ceil, floored at 0), libraries per 100 000 of the population they serve (rounded up), people per collection and per staff member (rounded up), shares in percent (2 decimals) and each UPLM''s achievement in percent.';
+
+-- ---------------------------------------------------------------- what analysts take away
+-- Targets (iplm_pipeline/targets.py): per (year, regency, plan, input) the smallest whole addition
+-- of an input that lifts the IPLM into the next band of methodology_bands; plan 'single' = that
+-- input alone, 'combined' = the cheapest combination (cost model reference/target_costs.toml).
+CREATE TABLE IF NOT EXISTS iplm_targets (
+    year INTEGER NOT NULL,
+    bps_code VARCHAR NOT NULL,
+    kemendagri_code VARCHAR NOT NULL,
+    province_bps_code VARCHAR NOT NULL,
+    regency_name VARCHAR NOT NULL,
+    method_id VARCHAR NOT NULL,
+    plan VARCHAR NOT NULL,
+    uplm INTEGER NOT NULL,
+    input VARCHAR NOT NULL,
+    current_value DOUBLE,
+    standard DOUBLE,
+    current_uplm DOUBLE,
+    addition BIGINT,
+    new_value DOUBLE,
+    new_uplm DOUBLE,
+    cost DOUBLE,
+    current_iplm DECIMAL(8, 2),
+    current_category VARCHAR,
+    target_category VARCHAR,
+    target_lower DOUBLE,
+    iplm_after DECIMAL(8, 2),
+    reason VARCHAR,
+    note VARCHAR
+);
+COMMENT ON TABLE iplm_targets IS 'One row per (year, kabupaten/kota, plan, input): plan single = the smallest whole addition of that input alone (the actual measure of one element of the year''s method) after which the IPLM rounded to 2 decimals reaches the next category band; plan combined = that input''s share of the cheapest combination (cost = weight x addition / standard, iplm_pipeline/reference/target_costs.toml). addition NULL with a reason where it cannot (element at its cap, standard 0, top band, uncapped method, no IPLM).';
+
+-- Trends: a view, so it always agrees with the score marts of the same file (a table per year
+-- would keep a stale previous_value in year Y+1 after year Y is rerun alone). Elements and
+-- method_id per year from methodology_applied (what the scores were computed with), falling back
+-- to the registry (methodology, methodology_elements).
+CREATE OR REPLACE VIEW iplm_trends AS
+WITH areas AS (
+    SELECT year, 'regency' AS level, bps_code, regency_name AS area_name, CAST(iplm AS DOUBLE) AS iplm,
+           COLUMNS('^uplm[0-9]+$')
+    FROM iplm_regency
+    UNION ALL BY NAME
+    SELECT year, 'province' AS level, bps_code, province_name AS area_name, CAST(iplm AS DOUBLE) AS iplm,
+           COLUMNS('^uplm[0-9]+$')
+    FROM iplm_province
+    UNION ALL BY NAME
+    SELECT year, 'national' AS level, '00' AS bps_code, 'Indonesia' AS area_name, CAST(iplm AS DOUBLE) AS iplm,
+           COLUMNS('^uplm[0-9]+$')
+    FROM iplm_national
+), long AS (
+    SELECT l.*, CASE WHEN l.element = 'iplm' THEN 0 ELSE CAST(substr(l.element, 5) AS INTEGER) END AS uplm
+    FROM (FROM areas UNPIVOT INCLUDE NULLS (value FOR element IN (iplm, COLUMNS('^uplm[0-9]+$')))) l
+), applied AS (
+    -- the elements and method each year's scores were computed with (methodology_applied; an
+    -- older file without it: the registered ones)
+    SELECT year, uplm, name, method_id, method_status, cap FROM methodology_applied
+    UNION ALL
+    SELECT e.year, e.uplm, e.name, m.method_id, m.status, m.cap
+    FROM methodology_elements e JOIN methodology m USING (year)
+    WHERE coalesce(e.official, true) AND e.year NOT IN (SELECT year FROM methodology_applied)
+), year_method AS (
+    SELECT year, any_value(method_id) AS method_id, any_value(method_status) AS status, any_value(cap) AS cap
+    FROM applied GROUP BY year
+    UNION ALL
+    SELECT year, method_id, status, cap FROM methodology WHERE year NOT IN (SELECT year FROM applied)
+), named AS (
+    -- only the elements the year's method has (an uplmN column beyond its count is not an element)
+    SELECT l.*, coalesce(e.name, 'IPLM') AS element_name
+    FROM long l
+    LEFT JOIN applied e ON e.year = l.year AND e.uplm = l.uplm
+    WHERE l.uplm = 0 OR e.uplm IS NOT NULL
+), years_present AS (
+    SELECT DISTINCT year FROM areas
+), joined AS (
+    SELECT c.*, p.value AS previous_value, p.bps_code IS NOT NULL AS previous_present,
+           y.year IS NOT NULL AS previous_year_present,
+           m.method_id, m.status, m.cap IS NULL AS uncapped,
+           mp.method_id AS previous_method_id, mp.status AS previous_status, mp.cap IS NULL AS previous_uncapped
+    FROM named c
+    JOIN year_method m ON m.year = c.year
+    LEFT JOIN year_method mp ON mp.year = c.year - 1
+    LEFT JOIN years_present y ON y.year = c.year - 1
+    LEFT JOIN named p
+           ON p.year = c.year - 1 AND p.level = c.level AND p.bps_code = c.bps_code AND p.element = c.element
+), judged AS (
+    SELECT *, coalesce(previous_method_id = method_id, false) AND previous_present AS comparable FROM joined
+)
+SELECT year, level, bps_code, area_name, element, element_name, value, previous_value,
+       CASE WHEN comparable THEN CASE WHEN element = 'iplm' THEN round(value - previous_value, 2)
+                                      ELSE value - previous_value END END AS delta,
+       comparable, method_id, previous_method_id,
+       CASE
+           WHEN previous_method_id IS NULL THEN format('no method is registered for {}', year - 1)
+           WHEN previous_method_id <> method_id THEN
+               format('not comparable: the method changed from {} ({}, {}) in {} to {} ({}, {}) in {}',
+                      previous_method_id, previous_status, CASE WHEN previous_uncapped THEN 'uncapped' ELSE 'capped' END,
+                      year - 1, method_id, status, CASE WHEN uncapped THEN 'uncapped' ELSE 'capped' END, year)
+           WHEN NOT previous_year_present THEN format('no {} figures in the marts', year - 1)
+           WHEN NOT previous_present THEN format('this area has no {} row', year - 1)
+           WHEN value IS NULL OR previous_value IS NULL THEN 'same method; a value is missing (see missing_inputs)'
+           WHEN status <> 'final' OR previous_status <> 'final' THEN
+               format('same method ({}); {} is {}, {} is {}', method_id, year - 1, previous_status, year, status)
+           ELSE format('same method ({})', method_id)
+       END AS note
+FROM judged;
+COMMENT ON VIEW iplm_trends IS 'One row per (year, level, area, element incl. iplm): the value, the previous year''s value and the delta. comparable is false (and delta NULL) when the previous year''s method_id differs (2022 uncapped -> 2023 capped, 2024 -> 2025 Perka) or the previous year or area is missing; note says why. Elements and method ids from methodology_applied (else methodology, methodology_elements).';
+
+-- Release changes (iplm_pipeline/release.py): written into each new marts file at publish time,
+-- comparing it with the file it replaces (which becomes iplm.previous.duckdb). Not a year table:
+-- the whole table describes one publish, so its year column is iplm_year, not year.
+CREATE TABLE IF NOT EXISTS release_changes (
+    released_at TIMESTAMP NOT NULL,
+    kind VARCHAR NOT NULL,
+    table_name VARCHAR,
+    iplm_year INTEGER,
+    rows_before BIGINT,
+    rows_after BIGINT,
+    rows_added BIGINT,
+    rows_removed BIGINT,
+    rows_changed BIGINT,
+    level VARCHAR,
+    bps_code VARCHAR,
+    area_name VARCHAR,
+    measure VARCHAR,
+    old_value VARCHAR,
+    new_value VARCHAR,
+    note VARCHAR
+);
+COMMENT ON TABLE release_changes IS 'What this published file changed against the file it replaced (iplm.previous.duckdb), written at publish: kind release (one row: when, against what), kind table (per table and year: rows before/after, added, removed, changed by the table''s grain key) and kind area (per score-mart area whose iplm or category changed: old and new value).';
+
+-- TPBIS (Transformasi Perpustakaan Berbasis Inklusi Sosial): descriptive comparison of partner
+-- and non-partner areas and libraries (data/raw/tpbis/tpbis_partners.csv); no causal reading.
+CREATE TABLE IF NOT EXISTS tpbis_comparison (
+    year INTEGER NOT NULL,
+    unit VARCHAR NOT NULL,
+    partner_group VARCHAR NOT NULL,
+    measure VARCHAR NOT NULL,
+    measure_name VARCHAR,
+    n BIGINT NOT NULL,
+    n_with_value BIGINT NOT NULL,
+    mean_value DOUBLE,
+    completeness DOUBLE,
+    difference_from_non_partner DOUBLE
+);
+COMMENT ON TABLE tpbis_comparison IS 'One row per (year, unit, partner_group, measure): unit regency (iplm and each UPLM of the year''s method) or library (its own fields, from staging.perpustakaan); partner_group partner_after_joining (joined_year <= year), partner_before_joining or non_partner. Means with the completeness share (libraries reporting the field) beside each; differences are descriptive only (partners were not chosen at random). Empty when data/raw/tpbis/ is absent.';

@@ -1,26 +1,27 @@
 -- Staging: each raw source parsed, validated and typed, one table per source (1:1 with data/raw/<source>).
 -- Rows are keyed by the IPLM year they were loaded for; a run replaces its years' rows only.
+-- Column descriptions are in column_comments.csv (one place for the DuckDB COMMENTs and the Dagster catalog).
 CREATE SCHEMA IF NOT EXISTS staging;
 
-CREATE TABLE IF NOT EXISTS staging.bps_values (
-    year INTEGER NOT NULL,            -- IPLM year this value was loaded for
-    indicator VARCHAR NOT NULL,       -- bps/<indicator> folder: penduduk, desa_kelurahan, sekolah, ...
+CREATE TABLE IF NOT EXISTS staging.bps (
+    year INTEGER NOT NULL,
+    indicator VARCHAR NOT NULL,
     source_file VARCHAR NOT NULL,
     sheet VARCHAR,
     row_number INTEGER NOT NULL,
-    region_text VARCHAR NOT NULL,     -- the name as written in the table
+    region_text VARCHAR NOT NULL,
     kemendagri_code VARCHAR NOT NULL,
-    bps_code VARCHAR NOT NULL,        -- regency (4) or, on the aggregate row, province (2)
+    bps_code VARCHAR NOT NULL,
     province_bps_code VARCHAR NOT NULL,
-    is_aggregate BOOLEAN NOT NULL,    -- the province/Jumlah/Total row: checked, never an input
-    bps_year INTEGER NOT NULL,        -- the BPS reference year of the IPLM year (methodology registry)
-    value DOUBLE,                     -- people or units; NULL = not available
-    value_status VARCHAR NOT NULL,    -- number, nihil ('-' = 0) or missing
-    unit_multiplier INTEGER NOT NULL, -- 1000 where the column is in 'Ribu'
-    bps_period VARCHAR,               -- the column's period: a year (2023) or a school year (2022/2023)
-    column_header VARCHAR             -- the column's header texts as read (block rows joined by ' / ')
+    is_aggregate BOOLEAN NOT NULL,
+    bps_year INTEGER NOT NULL,
+    value DOUBLE,
+    value_status VARCHAR NOT NULL,
+    unit_multiplier INTEGER NOT NULL,
+    bps_period VARCHAR,
+    column_header VARCHAR
 );
-COMMENT ON TABLE staging.bps_values IS 'One row per (IPLM year, BPS table row, period column of the indicator): regency rows and the flagged aggregate rows (province, national), for every period the table holds; the registry (methodology_bps_columns) says which period an IPLM year takes.';
+COMMENT ON TABLE staging.bps IS 'One row per (IPLM year, BPS table row, period column of the indicator): regency rows and the flagged aggregate rows (province, national), for every period the table holds; the registry (methodology_bps_columns) says which period an IPLM year takes.';
 
 CREATE TABLE IF NOT EXISTS staging.bps_tables (
     year INTEGER NOT NULL,
@@ -41,16 +42,16 @@ CREATE TABLE IF NOT EXISTS staging.bps_tables (
 );
 COMMENT ON TABLE staging.bps_tables IS 'One row per (IPLM year, BPS table file, province block): its indicator, layout, periods, unit and notes; a national table has one row per province.';
 
-CREATE TABLE IF NOT EXISTS staging.libraries (
+CREATE TABLE IF NOT EXISTS staging.perpustakaan (
     year INTEGER NOT NULL,
     npp VARCHAR NOT NULL,
-    kemendagri_code VARCHAR NOT NULL,  -- from the NPP's first four digits
+    kemendagri_code VARCHAR NOT NULL,
     bps_code VARCHAR NOT NULL,
     name VARCHAR,
-    library_type VARCHAR NOT NULL,     -- Umum, Sekolah, Perguruan Tinggi, Khusus
+    library_type VARCHAR NOT NULL,
     subtype VARCHAR,
     province_name VARCHAR,
-    regency_name VARCHAR,              -- the export's Kabupaten/Kota text (informative; the NPP decides)
+    regency_name VARCHAR,
     district_name VARCHAR,
     collection_titles DOUBLE,
     collections DOUBLE,
@@ -62,20 +63,20 @@ CREATE TABLE IF NOT EXISTS staging.libraries (
     participation DOUBLE,
     snp BOOLEAN,
     updated_at DATE,
-    text_region_code VARCHAR,          -- Kemendagri code the Kabupaten/Kota text names, if it names one
-    text_region_status VARCHAR NOT NULL, -- agrees, other_regency, unknown_text, empty
+    text_region_code VARCHAR,
+    text_region_status VARCHAR NOT NULL,
     source_file VARCHAR NOT NULL,
     sheet VARCHAR,
     row_number INTEGER NOT NULL,
     read_order BIGINT NOT NULL
 );
-COMMENT ON TABLE staging.libraries IS 'One row per (year, NPP): the library registration kept after validation and deduplication, typed.';
+COMMENT ON TABLE staging.perpustakaan IS 'One row per (year, NPP): the library registration kept after validation and deduplication, typed.';
 
-CREATE TABLE IF NOT EXISTS staging.published (
+CREATE TABLE IF NOT EXISTS staging.terbitan (
     year INTEGER NOT NULL,
-    level VARCHAR NOT NULL,            -- national, province, regency
+    level VARCHAR NOT NULL,
     kemendagri_code VARCHAR NOT NULL,
-    bps_code VARCHAR NOT NULL,         -- '00' for the national row
+    bps_code VARCHAR NOT NULL,
     region_text VARCHAR NOT NULL,
     uplm1 DOUBLE, uplm2 DOUBLE, uplm3 DOUBLE, uplm4 DOUBLE, uplm5 DOUBLE, uplm6 DOUBLE, uplm7 DOUBLE,
     iplm DOUBLE,
@@ -90,4 +91,4 @@ CREATE TABLE IF NOT EXISTS staging.published (
     publishes_uplm BOOLEAN,            -- false for IPLM-only tables: no UPLM is reconciled for the row
     layout VARCHAR                     -- report, open_data or iplm_only
 );
-COMMENT ON TABLE staging.published IS 'One row per (year, level, area) printed in the published tables (report copies, open-data files, IPLM-only tables), with the printed precision of every value.';
+COMMENT ON TABLE staging.terbitan IS 'One row per (year, level, area) printed in the published tables (report copies, open-data files, IPLM-only tables), with the printed precision of every value.';

@@ -12,9 +12,20 @@ pytestmark = pytest.mark.slow
 PUBLISHED_SABU_RAIJUA = [0.4712, 0.4000, 0.8840, 0.0563, 0.3646, 0.0107, 1.0000]
 
 
-def test_sabu_raijua_2024_reproduces_the_published_figures(sabu_raw):
-    _, marts = sabu_raw
-    assert main(["run", "--year", "2024", "-q"]) == 0
+@pytest.fixture(scope="module")
+def sabu_marts(tmp_path_factory):
+    """One run of the Sabu Raijua dataset, shared by the tests that only read its marts."""
+    from tests.builders import write_sabu_raijua
+
+    root = tmp_path_factory.mktemp("sabu")
+    write_sabu_raijua(root / "raw")
+    dirs = ["--raw-dir", str(root / "raw"), "--marts-dir", str(root / "marts")]
+    assert main(["run", "--year", "2024", "-q", *dirs]) == 0
+    return root / "marts"
+
+
+def test_sabu_raijua_2024_reproduces_the_published_figures(sabu_marts):
+    marts = sabu_marts
     row = query(marts, "SELECT population, institutions, school_civitas, academic_civitas, libraries, collections, "
                        "staff, visits_per_day, snp_libraries, participation, members, uplm1, uplm2, uplm3, uplm4, "
                        "uplm5, uplm6, uplm7, iplm, category FROM iplm_regency WHERE year = 2024 AND bps_code = '5320'")
@@ -26,9 +37,8 @@ def test_sabu_raijua_2024_reproduces_the_published_figures(sabu_raw):
     assert round(100 * sum(PUBLISHED_SABU_RAIJUA) / 7, 2) == 45.53
 
 
-def test_kupang_and_kota_kupang_stay_apart_through_the_pipeline(sabu_raw):
-    _, marts = sabu_raw
-    assert main(["run", "--year", "2024", "-q"]) == 0
+def test_kupang_and_kota_kupang_stay_apart_through_the_pipeline(sabu_marts):
+    marts = sabu_marts
     rows = dict(query(marts, "SELECT bps_code, population FROM iplm_regency WHERE bps_code IN ('5303', '5371')"))
     assert rows == {"5303": 380_150, "5371": 466_630}
 
@@ -38,15 +48,17 @@ def test_run_twice_gives_identical_marts(sabu_raw):
 
     def snapshot():
         with duckdb.connect(str(marts / "iplm.duckdb"), read_only=True) as con:
+            # release_changes records each publish (when, against what), so it differs by design
             tables = [r[0] for r in con.execute(
-                "SELECT schema_name || '.' || table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+                "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
+                "WHERE table_name <> 'release_changes' ORDER BY 1").fetchall()]
             return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
 
     assert main(["run", "--year", "2024", "-q"]) == 0
     first = snapshot()
     assert main(["run", "--year", "2024", "-q"]) == 0
     assert snapshot() == first
-    assert first["main.iplm_regency"] and first["staging.libraries"]
+    assert first["main.iplm_regency"] and first["staging.perpustakaan"]
 
 
 def test_ledger_balances_and_checks_pass(sabu_raw):
@@ -70,23 +82,21 @@ def test_ledger_balances_and_checks_pass(sabu_raw):
                         "WHERE bps_code = '5320'") == [(1, "duplicate_older 1")]
 
 
-def test_marts_state_their_grain_in_comments(sabu_raw):
-    _, marts = sabu_raw
-    assert main(["run", "--year", "2024", "-q"]) == 0
+def test_marts_state_their_grain_in_comments(sabu_marts):
+    marts = sabu_marts
     comments = dict(query(marts, "SELECT table_name, comment FROM duckdb_tables() UNION ALL "
                                  "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal"))
     for table in ("iplm_regency", "iplm_province", "iplm_national", "quarantine", "source_files",
                   "data_completeness", "reconciliation", "library_region_mismatches", "corrections_applied",
-                  "iplm_regency_completeness", "libraries", "bps_values"):
+                  "iplm_regency_completeness", "perpustakaan", "bps"):
         assert comments[table].startswith("One row per"), table
     missing = query(marts, "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' "
                            "AND comment IS NULL AND table_name IN (SELECT table_name FROM duckdb_tables())")
     assert missing == []
 
 
-def test_province_with_missing_regency_inputs_is_null_with_reason(sabu_raw):
-    _, marts = sabu_raw
-    assert main(["run", "--year", "2024", "-q"]) == 0
+def test_province_with_missing_regency_inputs_is_null_with_reason(sabu_marts):
+    marts = sabu_marts
     (iplm, reason), = query(marts, "SELECT iplm, missing_inputs FROM iplm_province WHERE bps_code = '53'")
     assert iplm is None and reason.startswith("19 of 22 regencies lack BPS inputs")
     (regency_reason,), = query(marts, "SELECT missing_inputs FROM iplm_regency WHERE bps_code = '5301'")
@@ -111,30 +121,20 @@ def test_unknown_region_fails_with_file_and_text_and_publishes_nothing(sabu_raw,
     assert not list((marts / ".build").glob("*.duckdb"))  # the failed run's build file is gone
 
 
-def test_failing_error_check_blocks_publishing(sabu_raw, monkeypatch, capsys):
-    _, marts = sabu_raw
-    import pandas as pd
-
-    import iplm_pipeline.checks as checks
-
-    real = checks.query_sql
-
-    def lose_a_row(con, name, **params):
-        if name.endswith("assert_rows_accounted.sql") and params.get("source") == "perpustakaan":
-            return pd.DataFrame([{"source_file": "perpustakaan/2024/ntt.csv", "rows_read": 107, "kept_stored": 106}])
-        return real(con, name, **params)
-
-    monkeypatch.setattr(checks, "query_sql", lose_a_row)
+def test_failing_error_check_blocks_publishing(sabu_raw, capsys):
+    # A province with exports but no population table: the blocking required_inputs check fails.
+    raw, marts = sabu_raw
+    (raw / "bps" / "penduduk" / "ntt.csv").unlink()
     assert main(["run", "--year", "2024"]) == 1
     captured = capsys.readouterr()
-    assert "check ERROR library_registrations.rows_accounted: 1 offending row(s)" in captured.err
+    assert "check ERROR iplm_regency.required_inputs: 1 offending row(s)" in captured.err
+    assert "no table in bps/penduduk/ for this province" in captured.err
     assert "Nothing was published" in captured.err and "Query them" not in captured.out
     assert not (marts / "iplm.duckdb").exists()
 
 
-def test_detail_block_reproduces_the_reported_sabu_raijua_figures(sabu_raw):
-    _, marts = sabu_raw
-    assert main(["run", "--year", "2024", "-q"]) == 0
+def test_detail_block_reproduces_the_reported_sabu_raijua_figures(sabu_marts):
+    marts = sabu_marts
     row = query(marts, "SELECT shortfall_libraries, shortfall_collections, shortfall_staff, shortfall_visits_per_day, "
                        "shortfall_snp_libraries, shortfall_participation, shortfall_members, "
                        "public_libraries_per_100k_population, school_libraries_per_100k_school_civitas, "

@@ -315,8 +315,8 @@ def test_backfill_uses_each_years_method_and_a_rerun_replaces_only_its_year(fres
     # any other would be emptied by each publish.
     tables = year_tables_in(ws)
     assert set(tables) - set(YEAR_TABLES) - set(REFERENCE_TABLES) == set(), "not in warehouse.YEAR_TABLES"
-    for table in ("iplm_regency", "iplm_province", "iplm_national", "data_completeness", "staging.libraries",
-                  "staging.bps_values", "staging.bps_tables", "source_files", "quarantine"):
+    for table in ("iplm_regency", "iplm_province", "iplm_national", "data_completeness", "staging.perpustakaan",
+                  "staging.bps", "staging.bps_tables", "source_files", "quarantine"):
         assert years_in(ws, table) == YEARS, table
 
     rows = ws.query("SELECT year, uplm7, method_status FROM iplm_regency WHERE bps_code = ? ORDER BY year",
@@ -340,7 +340,7 @@ def test_backfill_uses_each_years_method_and_a_rerun_replaces_only_its_year(fres
     assert snapshot(ws, "year <> 2024") == others_before
     year_after = snapshot(ws, "year = 2024")
     changed = {t for t in year_after if year_after[t] != year_before[t]}
-    assert {"iplm_regency", "staging.libraries", "source_files"} <= changed
+    assert {"iplm_regency", "staging.perpustakaan", "source_files"} <= changed
     assert ws.query("SELECT year, uplm7 FROM iplm_regency WHERE bps_code = ? ORDER BY year", [KUPANG]) == [
         (2022, pytest.approx(250 / (0.02 * 380_150))), (2023, pytest.approx(250 / (0.02 * 380_150))),
         (2024, 1.0)]
@@ -365,7 +365,7 @@ def test_concurrent_runs_for_different_years_both_publish(ws):
         assert "marts_file: published" in run.err
 
     assert years_in(ws) == [2022, 2023, 2024]  # no lost update; 2023 carried over
-    for table in ("iplm_regency", "staging.libraries", "source_files"):
+    for table in ("iplm_regency", "staging.perpustakaan", "source_files"):
         assert years_in(ws, table) == YEARS, table
     # The file the second publish replaced holds the first publish: 2023 and exactly one new year.
     assert years_in(ws, path=ws.previous) in ([2022, 2023], [2023, 2024])

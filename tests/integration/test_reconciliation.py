@@ -160,7 +160,8 @@ def test_reconciliation_names_the_bps_column_the_publisher_used(sabu_raw):
     _, marts = sabu_raw
     assert main(["run", "--year", "2024", "-q"]) == 0
     (computed, status, detail), = query(
-        marts, "SELECT computed, status, detail FROM reconciliation WHERE year = 2024 AND measure = 'bps_year:penduduk'")
+        marts, "SELECT computed, status, detail FROM reconciliation "
+               "WHERE year = 2024 AND measure = 'bps_year:penduduk'")
     assert computed == 2023 and status == "match"
     assert "2022 fits 0 of 4, 2023 fits 4 of 4; the registry takes 2023" in detail
     (population, column), = query(marts, "SELECT population, population_bps_year FROM iplm_regency "
@@ -183,3 +184,14 @@ def test_iplm_only_table_reconciles_on_iplm_and_category_alone(dirs):
     assert statuses(marts, "source", "3401") == {"published_self:category": "mismatch"}  # 49,24 is Rendah
     tolerance = query(marts, "SELECT tolerance FROM reconciliation WHERE level = 'regency' AND bps_code = '3401'")
     assert tolerance == [(pytest.approx(0.005),)]
+
+
+def test_a_published_correction_is_validated_like_any_published_value(sabu_raw, capsys):
+    # Forward only: corrections apply before the published rows are validated once.
+    raw, marts = sabu_raw
+    (raw / "corrections.csv").write_text("source,year,area,field,original,corrected,reason\n"
+                                         "terbitan,2024,5320,uplm1,0.4712,1.5,a typo in a correction (test)\n")
+    assert main(["run", "--year", "2024", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "terbitan/2024/tabel44.csv, row 3, column 'uplm1': uplm1 1.5 breaks" in err
+    assert "Nothing was published" in err and not (marts / "iplm.duckdb").exists()

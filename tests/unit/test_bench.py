@@ -29,7 +29,7 @@ run = _load("run")
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_baseline_scores_every_ntt_regency_like_the_generator(tmp_path, fmt):
     raw = tmp_path / "raw"
-    summary = generate_country(raw, 2024, scale=0.02, provinces=["53"], fmt=fmt)
+    summary = generate_country(raw, 2024, scale=0.02, provinces=["53"], fmt=fmt, layouts="classic")
     scores_csv = tmp_path / "scores.csv"
     done = subprocess.run(run.baseline_cmd(raw, scores_csv), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -47,7 +47,8 @@ def test_baseline_scores_every_ntt_regency_like_the_generator(tmp_path, fmt):
 
 def test_baseline_matches_the_generator_exactly_on_clean_data(tmp_path):
     raw = tmp_path / "raw"
-    summary = generate_country(raw, 2024, scale=0.02, provinces=["53"], fmt="csv", messy=False)
+    summary = generate_country(raw, 2024, scale=0.02, provinces=["53"], fmt="csv", messy=False,
+                               layouts="classic")  # the baseline reads classic tables only
     scores_csv = tmp_path / "scores.csv"
     done = subprocess.run(run.baseline_cmd(raw, scores_csv), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -62,7 +63,7 @@ def _series(kind, fmt, scale, rows, wall, rss, returncode=0):
 
 def _report(series, **overrides):
     fields = dict(series=series, checks=[run.CrossCheck("csv", 1.0, 514, 514, 400, 514)],
-                  stages={"csv": [("library_registrations", 4.2), ("run total (`Done in`)", 9.0)]},
+                  stages={"csv": [("perpustakaan", 4.2), ("run total (`Done in`)", 9.0)]},
                   machine={"host": "testhost", "CPU": "Test CPU", "RAM": "8.0 GiB"},
                   started="2030-01-01T00:00:00+00:00", finished="2030-01-01T00:10:00+00:00",
                   command=".venv/bin/python bench/run.py", main_scale=1.0, repeat=1, seed=0,
@@ -111,7 +112,7 @@ def test_results_table_reports_every_target_with_its_status():
     }
     for needle in ("testhost", "Test CPU", "2030-01-01T00:00:00+00:00", "`.venv/bin/python bench/run.py`",
                    "## Scale curve (CSV)", "| 2 | 430,000 |", "## Correctness cross-check",
-                   "| CSV | 1 | 514 | 514 | 400 | 0.00 / 0.00 | 514 |", "library_registrations", "6.00x"):
+                   "| CSV | 1 | 514 | 514 | 400 | 0.00 / 0.00 | 514 |", "perpustakaan", "6.00x"):
         assert needle in text, needle
 
 

@@ -20,14 +20,14 @@ def test_rows_accounted_flags_a_lost_row(con):
     con.execute("INSERT INTO source_files VALUES (2024, 'perpustakaan', 'a.csv', NULL, 'x', 1, 3, 2, 1, 0, NULL)")
     con.execute("INSERT INTO quarantine (year, source, source_file, row_number, reason) "
                 "VALUES (2024, 'perpustakaan', 'a.csv', 5, 'npp_missing')")
-    con.execute("INSERT INTO staging.libraries (year, npp, kemendagri_code, bps_code, library_type, "
+    con.execute("INSERT INTO staging.perpustakaan (year, npp, kemendagri_code, bps_code, library_type, "
                 "text_region_status, source_file, row_number, read_order) "
                 "VALUES (2024, '5320032S0000001', '53.20', '5320', 'Umum', 'agrees', 'a.csv', 4, 4)")
     offending = query_sql(con, "checks/assert_rows_accounted.sql", source="perpustakaan", years=[2024])
     # The ledger says 2 kept, the table holds 1: a row was lost between reading and storing.
     assert offending[["source_file", "rows_read", "kept_stored", "quarantined_stored"]].values.tolist() == [
         ["a.csv", 3, 1, 1]]
-    con.execute("INSERT INTO staging.libraries (year, npp, kemendagri_code, bps_code, library_type, "
+    con.execute("INSERT INTO staging.perpustakaan (year, npp, kemendagri_code, bps_code, library_type, "
                 "text_region_status, source_file, row_number, read_order) "
                 "VALUES (2024, '5320032S0000002', '53.20', '5320', 'Umum', 'agrees', 'a.csv', 6, 6)")
     assert query_sql(con, "checks/assert_rows_accounted.sql", source="perpustakaan", years=[2024]).empty

@@ -121,6 +121,96 @@ def bps_column(path: Path, year: int) -> dict[str, float | None]:
     return {str(r[0]): number(r[col]) for r in body[:-1]}
 
 
+REGION_LABELS = ("Kabupaten/Kota", "Wilayah", "Provinsi/Kabupaten/Kota/Indonesia")
+YEAR = re.compile(r"^(19|20)\d{2}$")
+
+
+def read_any(path: Path) -> list[list[object]]:
+    """Every row of a CSV (any SOURCES.md flavour) or the first sheet of an xlsx, cells as they are."""
+    if path.suffix == ".xlsx":
+        frame = pd.read_excel(path, header=None, dtype=object, engine="calamine")
+        return [[None if pd.isna(c) else c for c in r] for r in frame.itertuples(index=False)]
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")
+    candidates = [list(csv.reader(io.StringIO(text, newline=""), delimiter=sep)) for sep in (",", ";")]
+    for rows in candidates:  # a BPS table: the separator that splits out a region-label cell
+        if any(r and r[0].strip() in REGION_LABELS for r in rows):
+            return rows
+    return max(candidates, key=lambda rows: len(rows[0]))  # else the one that splits the header
+
+
+def _text(cell) -> str:
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return "" if cell is None else str(cell).strip()
+
+
+def bps_table(path: Path, regencies: dict[str, str]) -> dict[str, dict[str, float | None]]:
+    """Year -> regency (key of `regencies`: case-folded BPS name -> key) -> value, in people or
+    units, for any of the four BPS layouts (SOURCES.md §1), read plainly: the header row is the
+    one whose first cell is a region label; the rows below it with an empty first cell are the
+    rest of the header block (title, sub-header, years); the total column of a split is the one
+    headed `Jumlah`/`TOTAL`; a flattened export's year is in the file name; `Ribu` means x 1000.
+    Classic tables use Indonesian notation, bps.go.id exports a decimal point."""
+    rows = read_any(path)
+    at = next(i for i, r in enumerate(rows) if r and _text(r[0]) in REGION_LABELS)
+    block = [rows[at]]
+    while not _text(rows[at + len(block)][0]) and any(_text(c) for c in rows[at + len(block)][1:]):
+        block.append(rows[at + len(block)])
+    preamble = " ".join(_text(c) for r in rows[:at] for c in r)
+    columns: dict[int, str] = {}  # column -> year
+    if len(block) == 1 and not YEAR.match(_text(block[0][1])):  # flattened: year in the file name
+        year = re.search(r", ((?:19|20)\d{2})\.\w+$", path.name).group(1)
+        j = next(j for j, c in enumerate(block[0]) if _text(c).startswith("Jumlah Penduduk"))
+        columns[j] = year
+        point, thousands = True, "Ribu" in _text(block[0][j])
+    elif len(block) == 1:  # classic: the header's cells are years
+        columns = {j: _text(c) for j, c in enumerate(block[0]) if YEAR.match(_text(c))}
+        point, thousands = False, "Ribu" in preamble
+    else:  # dynamic-table export or national table: the last block row holds the years
+        years, subs = block[-1], block[-2] if len(block) > 2 else [""] * len(block[-1])
+        for j, c in enumerate(years):
+            sub = _text(subs[j]) if j < len(subs) else ""
+            if YEAR.match(_text(c)) and sub in ("", "Jumlah", "TOTAL"):
+                columns[j] = _text(c)
+        point, thousands = True, "Ribu" in " ".join(_text(c) for r in block for c in r)
+    out: dict[str, dict[str, float | None]] = {y: {} for y in columns.values()}
+    for r in rows[at + len(block):]:
+        name = re.sub(r"^kab\. ", "", _text(r[0]).casefold()) if r else ""
+        if name not in regencies:
+            continue  # aggregate, national, blank or footnote row
+        for j, year in columns.items():
+            cell = r[j] if j < len(r) else None
+            if _text(cell) in ("", "…", "...", "NA", "x"):
+                value = None  # not available
+            elif isinstance(cell, (int, float)) or not point:
+                value = number(cell)
+            else:
+                text = _text(cell)
+                value = 0.0 if text in ("-", "–") else float(text)
+            if value is not None and thousands:
+                value = round(value * 1000)
+            out[year][regencies[name]] = value
+    return out
+
+
+def bps_values(raw: Path, indicator: str, provinces) -> dict[str, dict[str, float | None]]:
+    """Year -> Kemendagri code -> value over every file of `bps/<indicator>/`; a (year, regency)
+    given twice fails."""
+    names = {r.short_name.casefold(): r.kemendagri_code for p in provinces for r in p.regencies}
+    names.update({n.replace("gunungkidul", "gunung kidul"): c for n, c in names.items()})
+    merged: dict[str, dict[str, float | None]] = {}
+    for path in sorted((raw / "bps" / indicator).iterdir()):
+        for year, values in bps_table(path, names).items():
+            overlap = set(merged.setdefault(year, {})) & set(values)
+            assert not overlap, f"{path.name}: {indicator} {year} again for {sorted(overlap)[:3]}"
+            merged[year].update(values)
+    return merged
+
+
 def digests(folder: Path, *, xlsx_content: bool = False) -> dict[str, str]:
     """sha256 per file; with `xlsx_content`, of an xlsx's unpacked members instead, so that
     another zlib build compressing the same content differently does not count."""
@@ -188,7 +278,7 @@ def test_same_seed_same_bytes_other_seed_differs(tmp_path, fmt):
 
 
 def test_layout_and_bookkeeping(tmp_path):
-    summary = generate_country(tmp_path, 2023, scale=0.05, seed=3, provinces=["53", "34"])
+    summary = generate_country(tmp_path, 2023, scale=0.05, seed=3, provinces=["53", "34"], layouts="classic")
     provinces = load_provinces(["53", "34"])
     for indicator in INDICATORS:
         files = sorted((tmp_path / "bps" / indicator).iterdir())
@@ -250,13 +340,40 @@ def test_libraries_keep_their_npp_across_years(tmp_path):
 
 
 def test_tiny_generation_writes_every_source(tmp_path):
-    summary = generate_country(tmp_path, 2025, scale=0.05, fmt="xlsx", provinces=["53"])
+    summary = generate_country(tmp_path, 2025, scale=0.05, fmt="xlsx", provinces=["53"], layouts="classic")
     sources = {f.source for f in summary.files}
     assert sources == {"bps", "perpustakaan", "terbitan"}
     assert sum(f.source == "bps" for f in summary.files) == len(INDICATORS)
     assert all((tmp_path / f.path).stat().st_size > 0 for f in summary.files)
     assert len(summary.regencies) == 22 and list(summary.provinces) == ["53"]
     assert summary.region_text_mismatches >= 1
+
+
+@pytest.mark.parametrize("layouts,fmt", [("real", "csv"), ("mixed", "xlsx"), ("classic", "csv")])
+def test_bps_layouts_hold_the_registry_columns(tmp_path, layouts, fmt):
+    # Whatever the layouts, the files give every regency the BPS inputs the reference used, in the
+    # columns the method registry names (population 2023, the others 2022 for IPLM 2024).
+    from iplm_pipeline.methodology import get_method
+
+    summary = generate_country(tmp_path, 2024, scale=0.02, seed=5, fmt=fmt, provinces=["53", "34", "75"],
+                               layouts=layouts)
+    provinces = load_provinces(["53", "34", "75"])
+    periods = get_method(2024).bps_periods
+    assert periods["penduduk"] == "2023"
+    files = {p.name for p in (tmp_path / "bps").rglob("*.*")}
+    national = any("Kelompok Umur" in f for f in files)
+    assert national == (layouts != "classic")
+    if layouts == "real":
+        assert not any(re.match(r"^[a-z_]+_\d{2}_", f) for f in files)  # no classic table left
+    values = {i: bps_values(tmp_path, i, provinces) for i in INDICATORS}
+    for p in provinces:
+        for r in p.regencies:
+            got = {i: values[i][periods[i]][r.kemendagri_code] for i in INDICATORS}
+            inputs = summary.regencies[r.bps_code].score.inputs
+            assert got["penduduk"] == inputs.P
+            assert got["desa_kelurahan"] + got["sekolah"] + got["perguruan_tinggi"] == inputs.K
+            assert got["murid"] + got["guru"] == inputs.CS
+            assert got["mahasiswa"] + got["dosen"] == inputs.CA
 
 
 # ---- the bundled sample ---------------------------------------------------------------------
@@ -280,28 +397,61 @@ def test_sample_is_reproducible_and_up_to_date(sample_dir):
     assert digests(sample_dir, xlsx_content=True) == digests(ROOT / "data" / "raw", xlsx_content=True)
 
 
+SAMPLE_PROVINCES = load_provinces(["34", "53"])
+REAL_NATIONAL = ROOT / "tests" / "fixtures" / "real" / "bps" / (
+    "Jumlah Penduduk menurut Kabupaten_Kota dan Kelompok Umur, 2022 (excerpt).csv")
+
+
+def test_sample_bps_has_every_registry_column_in_all_four_layouts(sample_dir):
+    from iplm_pipeline.methodology import get_method
+
+    bps = sample_dir / "bps"
+    values = {i: bps_values(sample_dir, i, SAMPLE_PROVINCES) for i in INDICATORS}
+    codes = {r.kemendagri_code for p in SAMPLE_PROVINCES for r in p.regencies}
+    for year in (2022, 2023, 2024):
+        for indicator, period in get_method(year).bps_periods.items():
+            assert set(values[indicator].get(period, {})) == codes, (year, indicator, period)
+            assert all(v is not None for v in values[indicator][period].values()), (year, indicator)
+    assert {"2019", "2020", "2021", "2022", "2023"} <= set(values["penduduk"])
+    population = [p.name for p in (bps / "penduduk").iterdir()]
+    # national table (real), dynamic-table export, flattened export (year in the name only), classic
+    assert "Jumlah Penduduk menurut Kabupaten_Kota dan Kelompok Umur, 2022.csv" in population
+    assert "Jumlah Penduduk Menurut Kabupaten_Kota di Provinsi Nusa Tenggara Timur, 2023.csv" in population
+    assert any(p.startswith("Penduduk, Laju Pertumbuhan") and p.endswith(", 2023.csv") for p in population)
+    assert {"penduduk_53_nusa_tenggara_timur.csv", "penduduk_34_daerah_istimewa_yogyakarta.xlsx"} <= set(population)
+    ntt_2023 = bps / "penduduk" / "Jumlah Penduduk Menurut Kabupaten_Kota di Provinsi Nusa Tenggara Timur, 2023.csv"
+    dynamic = read_any(ntt_2023)
+    assert [dynamic[0][0], dynamic[1][0], dynamic[2][1:4], dynamic[3][1:4]] == [
+        "Kabupaten/Kota", "", ["Laki-Laki", "Perempuan", "Jumlah"], ["2023"] * 3]
+    assert dynamic[4][0] == "Provinsi Nusa Tenggara Timur"  # the province row first
+    assert ntt_2023.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 BOM, as bps.go.id writes it
+
+
 def test_sample_real_bps_totals(sample_dir):
     bps = sample_dir / "bps"
-
-    def value(indicator: str, name: str, province: str = "53") -> float:
-        path = next((bps / indicator).glob(f"{indicator}_{province}_*"))
-        column = {re.sub(r"^kab\. ", "", k.casefold()): v for k, v in bps_column(path, 2022).items()}
-        return column[name]
-
-    assert value("penduduk", "sabu raijua") * 1000 == pytest.approx(93_330)
-    assert sum(value(i, "sabu raijua") for i in ("desa_kelurahan", "sekolah",
-                                                 "perguruan_tinggi")) == 208
-    assert value("murid", "sabu raijua") + value("guru", "sabu raijua") == 26_344
-    assert value("mahasiswa", "sabu raijua") + value("dosen", "sabu raijua") == 0
-    institutions = sum(sum(bps_column(next((bps / i).glob(f"{i}_53_*")), 2022).values())
-                       for i in ("desa_kelurahan", "sekolah", "perguruan_tinggi"))
-    assert institutions == 12_786
+    population = bps_values(sample_dir, "penduduk", SAMPLE_PROVINCES)
+    ntt = [r.kemendagri_code for r in SAMPLE_PROVINCES[1].regencies]
+    diy = [r.kemendagri_code for r in SAMPLE_PROVINCES[0].regencies]
+    # 2022: BPS's real national table, unchanged
+    national = bps / "penduduk" / "Jumlah Penduduk menurut Kabupaten_Kota dan Kelompok Umur, 2022.csv"
+    assert national.read_bytes() == REAL_NATIONAL.read_bytes()
+    assert (population["2022"]["53.20"], population["2022"]["53.07"]) == (91_877, 330_429)
+    assert sum(population["2022"][c] for c in ntt) == 5_481_790
+    assert sum(population["2022"][c] for c in diy) == 3_712_568
+    # 2023 (what IPLM 2024 takes): Sabu Raijua, Sikka and the NTT total are real
+    assert (population["2023"]["53.20"], population["2023"]["53.07"]) == (93_330, 335_360)
+    assert sum(population["2023"][c] for c in ntt) == 5_569_068
+    assert all(population["2023"][c] % 100 == 0 for c in diy)  # the flattened export: Ribu, 1 decimal
+    values = {i: bps_values(sample_dir, i, SAMPLE_PROVINCES)["2022"] for i in INDICATORS}
+    assert sum(values[i]["53.20"] for i in ("desa_kelurahan", "sekolah", "perguruan_tinggi")) == 208
+    assert values["murid"]["53.20"] + values["guru"]["53.20"] == 26_344
+    assert values["mahasiswa"]["53.20"] + values["dosen"]["53.20"] == 0
+    assert sum(values[i][c] for i in ("desa_kelurahan", "sekolah", "perguruan_tinggi") for c in ntt) == 12_786
     # DIY's 2022 school total is planted 3 above the sum of its regency rows
     header, rows = read_table(next((bps / "sekolah").glob("sekolah_34_*")),
                               lambda r: bool(r) and r[0] in ("Kabupaten/Kota", "Wilayah"))
     aggregate = next(r for r in rows if r[0] == "Jumlah")
-    parts = bps_column(next((bps / "sekolah").glob("sekolah_34_*")), 2022)
-    assert number(aggregate[header.index("2022")]) == sum(parts.values()) + 3
+    assert number(aggregate[header.index("2022")]) == sum(values["sekolah"][c] for c in diy) + 3
 
 
 def test_sample_real_library_totals(sample_dir):
@@ -325,9 +475,26 @@ def test_sample_published_rows(sample_dir):
     assert len(rows) > len(table)  # the header repeats mid-file
     assert table["Kab. Sabu Raijua"] == [u.replace(".", ",") for u in SABU_PUBLISHED_UPLM] + ["45,52"]
     assert table["PROVINSI NUSA TENGGARA TIMUR"][0] == "0,4189"
-    assert "INDONESIA" in table
+    assert "INDONESIA" in table and not any("Yogyakarta" in label for label in table)  # DIY: Satu Data
     # within a published row, 100 x mean(4-decimal UPLM) and the IPLM differ by at most 0,01,
     # except the planted publication error
     gaps = {label: abs(iplm_from_uplm(number(v) for v in values[:7]) - number(values[7]))
             for label, values in table.items()}
-    assert {label for label, gap in gaps.items() if gap > 0.0101} == {"Kab. Bantul"}
+    assert {label for label, gap in gaps.items() if gap > 0.0101} == {"Kab. Ende"}
+
+
+def test_sample_open_data_tables(sample_dir):
+    # Satu Data, IPLM only, DIY 2024: BPS codes with the province as 3400, names in full
+    rows = read_any(sample_dir / "terbitan" / "2024" / "satu_data_iplm_kabupaten_kota_diy_2024.csv")
+    assert rows[0] == ["kode_provinsi_kabupaten_kota", "nama_provinsi_kabupaten_kota", "iplm", "satuan",
+                       "kategori", "tahun"]
+    assert [r[0] for r in rows[1:]] == ["3400", "3401", "3402", "3403", "3404", "3471"]
+    assert rows[2][1] == "Kabupaten Kulon Progo" and {r[3] for r in rows[1:]} == {"Poin"}
+    # data.go.id 2023 (parked: not read by the pipeline): Kemendagri codes as numbers, 6 decimals
+    rows = read_any(sample_dir / "terbitan" / "2023" / "iplm_2023_kabkota_data_go_id.csv")
+    assert rows[0][:7] == ["No.", "Prov", "Kodprov", "Kabkot (Kabkot)", "Kodkabkot", "Lat", "Long"]
+    sabu = next(r for r in rows if r[3] == "Kab. Sabu Raijua")
+    assert sabu[2] == "53" and sabu[4] == "53.2"
+    assert all(re.match(r"^\d\.\d{6}$", v) for v in sabu[7:14]) and re.match(r"^\d+\.\d{6}$", sabu[14])
+    assert abs(sum(float(v) for v in sabu[7:14]) / 7 * 100 - float(sabu[14])) < 0.0000505  # rounding only
+    assert rows[-1][1] == "Nasional" and "Nusa Tenggara\nTimur" in [r[1] for r in rows]

@@ -37,13 +37,15 @@ import pandas as pd
 from iplm_pipeline import numbers
 from iplm_pipeline.corrections import Correction, apply_corrections
 from iplm_pipeline.errors import Location, RegionError, SourceError, SourceErrors
-from iplm_pipeline.ledger import quarantine_frame, raw_values_json, relative_name
+from iplm_pipeline.ledger import FileRead, SourceYear, ledger_frame, quarantine_frame, raw_values_json, relative_name
+from iplm_pipeline.methodology import BPS_INDICATORS
 from iplm_pipeline.parsing import Rows, list_source_files, read_rows
 from iplm_pipeline.plausibility import check_bps_value
 from iplm_pipeline.regions import REFERENCE_DIR, Region, RegionLookup
 
-INDICATORS = ("penduduk", "desa_kelurahan", "sekolah", "murid", "guru", "perguruan_tinggi",
-              "mahasiswa", "dosen")
+from .schemas import validate_bps_values
+
+INDICATORS = BPS_INDICATORS
 MAX_BLOCK_ROWS = 4
 HEADER_SCAN_ROWS = 40
 _YEAR = re.compile(r"^((?:19|20)\d{2})(?:\.0+)?$")
@@ -491,6 +493,7 @@ class BpsTable:
     conventions: dict[str, str]  # column header -> how its notation was decided
     aggregates: dict[str, int | None]  # province bps_code -> aggregate row number
     notes: list[str] = field(default_factory=list)
+    read_notes: list[str] = field(default_factory=list)  # the file reader's (a line read as Windows-1252, ...)
 
     @property
     def periods(self) -> list[str]:
@@ -633,7 +636,7 @@ def read_bps_table(path: Path, indicator: str | None, regions: RegionLookup, sou
         rows_read=rows_read, rows_kept=kept_rows, blank_rows=blank + len(header_again), sha256=rows.sha256,
         conventions=conventions,
         aggregates={b.province.bps_code: b.aggregate.number if b.aggregate else None for b in blocks},
-        notes=notes)
+        notes=notes, read_notes=list(rows.read_notes))
 
 
 def _cells_of(rows: Rows, value_rows: list[DataRow], j: int) -> list:
@@ -687,19 +690,17 @@ def read_bps_tables(raw: Path, regions: RegionLookup) -> list[BpsTable]:
 
 
 @dataclass
-class BpsYear:
-    parsed: list[BpsTable]
-    values: pd.DataFrame  # staging.bps_values rows
-    tables: pd.DataFrame  # staging.bps_tables rows (one per table and province block)
-    quarantine: pd.DataFrame
-    ledger: pd.DataFrame  # source_files rows
-    corrections: pd.DataFrame  # corrections applied
+class BpsYear(SourceYear):
+    parsed: list[BpsTable] = field(default_factory=list)
+    values: pd.DataFrame = field(default_factory=pd.DataFrame)  # staging.bps rows
+    tables: pd.DataFrame = field(default_factory=pd.DataFrame)  # staging.bps_tables (per table and province)
 
 
 def load_bps_year(raw: Path, year: int, columns: dict[str, str], regions: RegionLookup,
                   corrections: tuple[Correction, ...] = ()) -> BpsYear:
     """The BPS tables for IPLM year `year`; `columns` is the registry's period per indicator."""
     parsed = read_bps_tables(raw, regions)
+    _check_corrections_are_used(corrections)
     values = pd.DataFrame([r for t in parsed for r in t.rows], columns=ROW_COLUMNS)
     applied = []
     for indicator, period in columns.items():
@@ -711,6 +712,7 @@ def load_bps_year(raw: Path, year: int, columns: dict[str, str], regions: Region
         values.loc[fixed.index, ["value", "value_status"]] = fixed[["value", "value_status"]]
         applied.append(done)
     applied = pd.concat(applied, ignore_index=True) if applied else pd.DataFrame()
+    values = validate_bps_values(values) if len(values) else values
     notes = quarantine_frame(pd.DataFrame([r for t in parsed for r in t.footnotes]))
     tables = pd.DataFrame([{
         "year": year, "indicator": t.indicator, "source_file": t.source_file, "sheet": t.sheet,
@@ -725,12 +727,26 @@ def load_bps_year(raw: Path, year: int, columns: dict[str, str], regions: Region
         columns=["year", "indicator", "source_file", "sheet", "province_bps_code", "province_name", "bps_year",
                  "bps_period", "years_in_table", "has_bps_year", "unit_multiplier", "layout", "regency_rows",
                  "has_aggregate", "note"])
-    ledger = pd.DataFrame([{
-        "year": year, "source": "bps", "source_file": t.source_file, "sheet": t.sheet, "sha256": t.sha256,
-        "header_row": t.header_rows[-1], "rows_read": t.rows_read, "rows_kept": t.rows_kept,
-        "rows_quarantined": len(t.footnotes), "rows_skipped": t.blank_rows} for t in parsed])
-    return BpsYear(parsed, values.assign(year=year), tables, notes.assign(year=year), ledger,
-                   applied.assign(year=year))
+    ledger = ledger_frame(year, "bps", [FileRead(t.source_file, t.sheet, t.sha256, t.header_rows[-1], t.rows_read,
+                                                 t.rows_kept, len(t.footnotes), t.blank_rows,
+                                                 "; ".join(t.read_notes) or None) for t in parsed])
+    return BpsYear(notes.assign(year=year), ledger, applied.assign(year=year), parsed=parsed,
+                   values=values.assign(year=year), tables=tables)
+
+
+def _check_corrections_are_used(corrections) -> None:
+    """A BPS correction names a BPS year and indicator; one that no registered IPLM year takes would
+    never apply, silently (IPLM 2024 takes the 2023 population, not the 2022 one): refuse it."""
+    from iplm_pipeline.corrections import CorrectionError
+    from iplm_pipeline.methodology import load_registry
+
+    taken = {(i, c.period[:4]) for m in load_registry().methods.values() for i, c in m.bps_columns.items()}
+    for c in corrections:
+        if c.source == "bps" and (c.field, str(c.year)) not in taken:
+            years = sorted({p for i, p in taken if i == c.field})
+            raise CorrectionError(f"{c.describe()}: no registered IPLM year takes BPS {c.year} for {c.field} "
+                                  f"(the years take {', '.join(years) or 'none'}), so it would never apply. "
+                                  "Write it for the column a year takes (iplm years), or remove it.")
 
 
 # --------------------------------------------------------------------------- inspect

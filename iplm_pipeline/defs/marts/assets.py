@@ -5,29 +5,36 @@ import time
 
 import dagster as dg
 
+from iplm_pipeline.catalog import row_count_metadata, rows_per_year, table_spec
 from iplm_pipeline.checks import sql_check
+from iplm_pipeline.config import SQL_DIR
 from iplm_pipeline.methodology import elements_frame
 from iplm_pipeline.partitions import single_run, year_partitions, yearly_asset
-from iplm_pipeline.resources import IplmResource, report, run_method, run_years
+from iplm_pipeline.resources import IplmResource, report, run_method, skipped_years
 from iplm_pipeline.warehouse import replace_rows, run_sql
 
 from .checks import score_check_specs, score_checks
 
 SCORE_MARTS = ("iplm_regency", "iplm_province", "iplm_national")
+# The long scores (one row per element) and the method each year was computed with, written by the same step.
+LONG_TABLES = ("iplm_scores", "methodology_applied")
+SCORE_SQL = [SQL_DIR / "marts" / "area_inputs.sql", SQL_DIR / "marts" / "area_scores.sql"]
 RECONCILIATION_STATUSES = ("match", "mismatch", "missing_published", "missing_computed")
 
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec("iplm_regency", group_name="marts", kinds={"duckdb"},
-                     deps=["bps_indicators", "library_registrations"],
-                     description="One row per (year, kabupaten/kota): inputs, unrounded UPLM1-7, IPLM, category."),
-        dg.AssetSpec("iplm_province", group_name="marts", kinds={"duckdb"},
-                     deps=["bps_indicators", "library_registrations"],
-                     description="One row per (year, province): from inputs pooled over its regencies."),
-        dg.AssetSpec("iplm_national", group_name="marts", kinds={"duckdb"},
-                     deps=["bps_indicators", "library_registrations"],
-                     description="One row per year: from inputs pooled over every regency loaded."),
+        table_spec("iplm_regency", group="marts", deps=["bps", "perpustakaan"],
+                   code=[*SCORE_SQL, SQL_DIR / "marts" / "iplm_regency.sql"],
+                   description="One row per (year, kabupaten/kota): inputs, unrounded UPLM1-7, IPLM, category."),
+        table_spec("iplm_province", group="marts", deps=["bps", "perpustakaan"],
+                   code=[*SCORE_SQL, SQL_DIR / "marts" / "iplm_province.sql"],
+                   description="One row per (year, province): from inputs pooled over its regencies."),
+        table_spec("iplm_national", group="marts", deps=["bps", "perpustakaan"],
+                   code=[*SCORE_SQL, SQL_DIR / "marts" / "iplm_national.sql"],
+                   description="One row per year: from inputs pooled over every regency loaded."),
+        table_spec("iplm_scores", group="marts", deps=["bps", "perpustakaan"], code=SCORE_SQL),
+        table_spec("methodology_applied", group="marts", code=SCORE_SQL),
     ],
     partitions_def=year_partitions,
     backfill_policy=single_run,
@@ -36,7 +43,7 @@ RECONCILIATION_STATUSES = ("match", "mismatch", "missing_published", "missing_co
     can_subset=False,
 )
 def iplm_scores(context: dg.AssetExecutionContext, iplm: IplmResource):
-    years = run_years(context)
+    years = iplm.years(context)
     with iplm.connect(context) as con:
         for year in years:
             started = time.perf_counter()
@@ -57,8 +64,10 @@ def iplm_scores(context: dg.AssetExecutionContext, iplm: IplmResource):
                             f"national IPLM {national[0] if national else None} "
                             f"({national[1] if national else '-'}) ({time.perf_counter() - started:.1f} s)")
         checks = score_checks(con, SCORE_MARTS, years)
-    for mart in SCORE_MARTS:
-        yield dg.MaterializeResult(asset_key=mart)
+        rows = {mart: rows_per_year(con, mart, years) for mart in (*SCORE_MARTS, *LONG_TABLES)}
+    for mart in (*SCORE_MARTS, *LONG_TABLES):
+        yield dg.MaterializeResult(asset_key=mart,
+                                   metadata=row_count_metadata(rows[mart], skipped_years(context, years)))
     yield from checks
 
 
@@ -66,17 +75,20 @@ def sql_mart(name: str, *, deps: list[str], description: str, summarize, check: 
              check_sql: str = "", check_severity=dg.AssetCheckSeverity.WARN):
     """A year-partitioned mart that is one SQL file (`sql/marts/<name>.sql`), with a progress line."""
 
-    @yearly_asset(name=name, group="marts", deps=deps, kinds={"duckdb"}, description=description,
+    @yearly_asset(name=name, group="marts", table=name, code=[SQL_DIR / "marts" / f"{name}.sql"], deps=deps,
+                  kinds={"duckdb"}, description=description,
                   check_specs=[check] if check else None)
     def _mart(context: dg.AssetExecutionContext, iplm: IplmResource) -> dg.MaterializeResult:
-        years = run_years(context)
+        years = iplm.years(context)
         with iplm.connect(context) as con:
             for year in years:
                 run_sql(con, f"marts/{name}.sql", year=year)
                 report(context, f"[{year}] {name}: {summarize(con, year)}")
             results = [sql_check(con, check_sql, check.name, asset_key=name, severity=check_severity,
                                  years=years)] if check else []
-        return dg.MaterializeResult(check_results=results)
+            rows = rows_per_year(con, name, years)
+        return dg.MaterializeResult(metadata=row_count_metadata(rows, skipped_years(context, years)),
+                                    check_results=results)
 
     return _mart
 
@@ -98,13 +110,13 @@ def _mismatch_line(con, year: int) -> str:
 
 
 data_completeness = sql_mart(
-    "data_completeness", deps=["iplm_regency", "library_registrations"], summarize=_completeness_line,
+    "data_completeness", deps=["iplm_regency", "perpustakaan"], summarize=_completeness_line,
     description="One row per (year, kabupaten/kota): libraries registered by type, the share of them that "
                 "reported each input field, and the export rows lost to the quarantine, to read next to the index.")
 
 reconciliation = sql_mart(
     "reconciliation", summarize=_reconciliation_line,
-    deps=["iplm_regency", "iplm_province", "iplm_national", "published_scores", "bps_indicators"],
+    deps=["iplm_regency", "iplm_province", "iplm_national", "terbitan", "bps"],
     description="One row per (year, level, bps_code, measure): computed against published, with status, "
                 "difference and what a mismatching published value implies; plus source checks (BPS "
                 "aggregate rows, published IPLM against their own UPLM).",
@@ -116,6 +128,6 @@ reconciliation = sql_mart(
     check_sql="reconciliation_mismatches.sql")
 
 library_region_mismatches = sql_mart(
-    "library_region_mismatches", deps=["library_registrations"], summarize=_mismatch_line,
+    "library_region_mismatches", deps=["perpustakaan"], summarize=_mismatch_line,
     description="One row per (year, library) whose Kabupaten/Kota text names another or no known regency "
                 "than its NPP; the library counts under its NPP regency.")

@@ -3,7 +3,7 @@
 A national year is ~220 000 rows in dozens of files, so everything here is
 column-wise on one stacked frame: files are read one by one (each has its own
 header order and spelling), stacked, typed, validated once with Pandera, and
-deduplicated in DuckDB (`sql/staging/dedupe_libraries.sql`). Rejected and
+deduplicated in DuckDB (`sql/staging/stg_perpustakaan_dedupe.sql`). Rejected and
 dropped rows become quarantine rows with their reason, a readable detail and
 the raw cells as the file had them.
 """
@@ -20,7 +20,7 @@ import pandas as pd
 
 from iplm_pipeline.corrections import APPLIED_COLUMNS, Correction, CorrectionError
 from iplm_pipeline.errors import Location, SourceError
-from iplm_pipeline.ledger import quarantine_frame, relative_name
+from iplm_pipeline.ledger import FileRead, SourceYear, ledger_frame, quarantine_frame, relative_name
 from iplm_pipeline.parsing import Table, header_key, is_set_aside, list_source_files, read_frame
 from iplm_pipeline.regions import RegionLookup
 from iplm_pipeline.warehouse import run_sql
@@ -37,7 +37,7 @@ _BY_KEY = {header_key(h): field for field, spellings in SPEC.spellings.items() f
 _NPP_KEYS = frozenset(header_key(h) for h in SPEC.spellings["npp"])
 _STAFF_SPLIT = ("librarians", "technicians")
 
-# Columns of the validated, kept rows (staging.libraries).
+# Columns of the validated, kept rows (staging.perpustakaan).
 LIBRARY_COLUMNS = ["year", "npp", "kemendagri_code", "bps_code", "name", "library_type", "subtype",
                    "province_name", "regency_name", "district_name", *COUNT_FIELDS, "snp",
                    "updated_at", "text_region_code", "text_region_status", "source_file", "sheet",
@@ -129,7 +129,7 @@ def type_rows(con: duckdb.DuckDBPyConnection, raw: pd.DataFrame, regions: Region
         named.append({"text": text, "kemendagri_code": found[0].kemendagri_code if len(found) == 1 else None})
     con.register("regency_names", pd.DataFrame(named, columns=["text", "kemendagri_code"]))
     try:
-        run_sql(con, "staging/type_libraries.sql")
+        run_sql(con, "staging/stg_perpustakaan_type.sql")
     finally:
         for name in ("library_raw", "regions", "regency_names"):
             con.unregister(name)
@@ -200,11 +200,8 @@ def _quarantine(rows: pd.DataFrame, raw: pd.DataFrame, exports: dict[str, Export
 
 
 @dataclass
-class LibraryYear:
-    kept: int  # libraries written to staging.libraries (one per NPP)
-    quarantine: pd.DataFrame
-    ledger: pd.DataFrame  # source_files rows
-    corrections: pd.DataFrame  # corrections applied
+class LibraryYear(SourceYear):
+    kept: int = 0  # libraries written to staging.perpustakaan (one per NPP)
     notes: list[str] = field(default_factory=list)  # for the run's report: files set aside, columns ignored...
 
 
@@ -234,7 +231,7 @@ def load_library_year(con: duckdb.DuckDBPyConnection, raw_dir: Path, year: int, 
                       corrections: tuple[Correction, ...] = (), run_date: dt.date | None = None) -> LibraryYear:
     """Every export of `raw_dir/perpustakaan/<year>/`: read, correct, validate, deduplicate, account for each row.
 
-    The kept libraries replace the year's rows of `staging.libraries` on `con`; typing and
+    The kept libraries replace the year's rows of `staging.perpustakaan` on `con`; typing and
     deduplication run in DuckDB, so the 200k typed rows never travel back through pandas.
     Corrections apply to the typed rows before validation, so a corrected value is checked like
     any other (a correction to -5 members is a negative_count). `run_date` (default today) is the
@@ -256,7 +253,7 @@ def load_library_year(con: duckdb.DuckDBPyConnection, raw_dir: Path, year: int, 
     checked = _fetch(con, f"SELECT row_id, {', '.join(_CHECKED)} FROM library_typed").set_index("row_id")
     reasons = rejected_rows(checked.sort_index(), run_date)
     con.register("library_rejected", pd.DataFrame({"row_id": reasons.index.astype("int64")}))
-    run_sql(con, "staging/dedupe_libraries.sql")
+    run_sql(con, "staging/stg_perpustakaan_dedupe.sql")
     con.unregister("library_rejected")
     dropped = _fetch(con, "SELECT t.row_id, t.npp, d.drop_reason AS reason, d.kept_file, d.kept_row, "
                           "d.kept_updated_at FROM library_decisions d JOIN library_typed t USING (row_id) "
@@ -268,21 +265,20 @@ def load_library_year(con: duckdb.DuckDBPyConnection, raw_dir: Path, year: int, 
                 "JOIN library_decisions USING (row_id) WHERE drop_reason IS NULL")
     kept_per_file = dict(con.execute("SELECT source_file, count(*) FROM library_kept GROUP BY ALL").fetchall())
     quarantined_per_file = quarantine["source_file"].value_counts()
-    ledger = pd.DataFrame([{
-        "year": year, "source": "perpustakaan", "source_file": name, "sheet": f.table.sheet,
-        "sha256": f.table.sha256, "header_row": f.table.header_row, "rows_read": len(f.table.data),
-        "rows_kept": int(kept_per_file.get(name, 0)), "rows_quarantined": int(quarantined_per_file.get(name, 0)),
-        "rows_skipped": f.table.blank_rows, "notes": "; ".join(f.notes) or None} for name, f in exports.items()])
+    ledger = ledger_frame(year, "perpustakaan", [FileRead(
+        name, f.table.sheet, f.table.sha256, f.table.header_row, len(f.table.data), int(kept_per_file.get(name, 0)),
+        int(quarantined_per_file.get(name, 0)), f.table.blank_rows, "; ".join(f.notes) or None)
+        for name, f in exports.items()])
     con.execute("BEGIN")
-    con.execute("DELETE FROM staging.libraries WHERE year = ?", [year])
-    con.execute(f"INSERT INTO staging.libraries (year, {columns}) SELECT ?, * FROM library_kept ORDER BY read_order",
+    con.execute("DELETE FROM staging.perpustakaan WHERE year = ?", [year])
+    con.execute(f"INSERT INTO staging.perpustakaan (year, {columns}) SELECT ?, * FROM library_kept ORDER BY read_order",
                 [year])
     con.execute("COMMIT")
     kept = sum(kept_per_file.values())
     for table in ("library_kept", "library_decisions", "library_typed"):
         con.execute(f"DROP TABLE {table}")
     run_notes += [f"{Path(name).name}: {note}" for name, f in exports.items() for note in f.notes]
-    return LibraryYear(kept, quarantine.assign(year=year), ledger, applied.assign(year=year), run_notes)
+    return LibraryYear(quarantine.assign(year=year), ledger, applied.assign(year=year), kept=kept, notes=run_notes)
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:

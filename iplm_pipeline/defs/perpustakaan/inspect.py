@@ -34,7 +34,7 @@ def inspect_export(path: Path, year: int) -> dict:
             kept = con.execute(
                 "SELECT row_number, npp, name, library_type, kemendagri_code, bps_code, collections, librarians, "
                 "technicians, visits_per_day, snp, members, participation, updated_at, text_region_status "
-                "FROM staging.libraries WHERE year = ? ORDER BY row_number", [year]).df()
+                "FROM staging.perpustakaan WHERE year = ? ORDER BY row_number", [year]).df()
         finally:
             con.close()
     ledger = loaded.ledger.iloc[0].to_dict() if len(loaded.ledger) else {}

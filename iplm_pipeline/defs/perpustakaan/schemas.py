@@ -1,6 +1,6 @@
 """Pandera contract for a library registration row (SOURCES.md §2), once typed.
 
-Typing happens column-wise in DuckDB (sql/staging/type_libraries.sql); this
+Typing happens column-wise in DuckDB (sql/staging/stg_perpustakaan_type.sql); this
 schema decides which rows are library records. Each check is named after the
 quarantine reason it produces. A row failing several checks gets the first
 reason in `REASON_ORDER`: a `Jumlah` footer also lacks an NPP, and should be

@@ -36,12 +36,13 @@ import pandas as pd
 from iplm_pipeline import numbers
 from iplm_pipeline.corrections import Correction, apply_corrections
 from iplm_pipeline.errors import Location, MethodologyError, RegionError, SourceError
-from iplm_pipeline.ledger import quarantine_frame, relative_name
+from iplm_pipeline.ledger import FileRead, SourceYear, ledger_frame, quarantine_frame, relative_name
 from iplm_pipeline.methodology import get_method, load_registry
 from iplm_pipeline.parsing import list_source_files, read_rows
 from iplm_pipeline.regions import Region, RegionLookup, load_regions, name_key
 
 from .headers import CODE_FIELDS, MEASURES, UPLM, header_key, load_header_patterns
+from .schemas import validate_published
 
 HEADER_SCAN_ROWS = 60  # title rows above a header; more than this is not a table we know
 DECIMAL_COLUMNS = [f"{m}_decimals" for m in MEASURES]
@@ -437,7 +438,7 @@ class _Reader:
         province = province if isinstance(province, Region) else None
         area = found.get("regency_code") or found.get("area_code")
         if province is not None and isinstance(area, Region) and area != province and (
-                area.level != "regency" or not self.regions._in_scope(area, province)):
+                area.level != "regency" or not self.regions.in_scope(area, province)):
             self.errors.append(SourceError(
                 self.where(number, self.col["regency_code"] if "regency_code" in self.col else self.col["area_code"]),
                 f"the codes disagree: {area.name} ({area.kemendagri_code}, BPS {area.bps_code}) is not in "
@@ -449,7 +450,7 @@ class _Reader:
         found = self.regions.candidates(text, level=level, province=province, source="terbitan")
         # A per-source alias (region_aliases.csv) answers before the level and scope filters.
         return [r for r in found if r.level == level
-                and (province is None or r == province or self.regions._in_scope(r, province))]
+                and (province is None or r == province or self.regions.in_scope(r, province))]
 
     def resolve(self, text: str, where: Location, level: str, province: Region | None,
                 code: Region | None) -> Region:
@@ -522,7 +523,7 @@ class _Reader:
         return "regency", region, regency_text
 
     def check_province(self, region: Region, province: Region, text: str, where: Location) -> None:
-        if region != province and not self.regions._in_scope(region, province):
+        if region != province and not self.regions.in_scope(region, province):
             raise RegionError(where, f"{region.name} ({region.kemendagri_code}) is not in {province.name}, "
                               f"the row's province ('{text}' or its code)", "a kabupaten/kota of the row's province")
 
@@ -656,11 +657,8 @@ def dedupe_published(tables: list[PublishedTable]) -> tuple[pd.DataFrame, pd.Dat
 
 
 @dataclass
-class PublishedYear:
-    rows: pd.DataFrame  # staging.published rows
-    quarantine: pd.DataFrame
-    ledger: pd.DataFrame
-    corrections: pd.DataFrame  # corrections applied
+class PublishedYear(SourceYear):
+    rows: pd.DataFrame = field(default_factory=pd.DataFrame)  # staging.terbitan rows
     notes: dict[str, list[str]] = field(default_factory=dict)  # per file: columns ignored, codes not used
 
 
@@ -675,16 +673,14 @@ def load_published_year(raw: Path, year: int, regions: RegionLookup,
         rows, duplicates = pd.DataFrame(columns=PUBLISHED_COLUMNS), quarantine_frame()
     quarantine = pd.concat([quarantine_frame(pd.DataFrame([q for t in tables for q in t.quarantine])), duplicates],
                            ignore_index=True)
-    ledger = pd.DataFrame([{
-        "year": year, "source": "terbitan", "source_file": t.source_file, "sheet": t.sheet,
-        "sha256": t.sha256, "header_row": t.header_row, "rows_read": t.rows_read,
-        "rows_kept": int((rows["source_file"] == t.source_file).sum()),
-        "rows_quarantined": int((quarantine["source_file"] == t.source_file).sum()),
-        "rows_skipped": t.blank_rows} for t in tables])
+    ledger = ledger_frame(year, "terbitan", [FileRead(
+        t.source_file, t.sheet, t.sha256, t.header_row, t.rows_read, int((rows["source_file"] == t.source_file).sum()),
+        int((quarantine["source_file"] == t.source_file).sum()), t.blank_rows) for t in tables])
     rows, applied = apply_corrections(rows, corrections, "terbitan", year, area_column="bps_code")
     for c in applied.itertuples():
         # A corrected value has no printed precision: the reconciliation falls back to the report's.
         if c.field in MEASURES:
             rows.loc[rows["bps_code"].astype(str) == c.area, f"{c.field}_decimals"] = None
-    return PublishedYear(rows.assign(year=year), quarantine.assign(year=year), ledger, applied.assign(year=year),
-                         {t.source_file: t.notes for t in tables if t.notes})
+    rows = validate_published(rows, get_method(year).cap)
+    return PublishedYear(quarantine.assign(year=year), ledger, applied.assign(year=year),
+                         rows=rows.assign(year=year), notes={t.source_file: t.notes for t in tables if t.notes})

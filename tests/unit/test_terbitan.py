@@ -302,7 +302,7 @@ def reconcile(raw: Path, year: int):
     write_reference_tables(con)
     rows = load_published_year(raw, year, load_regions()).rows
     con.register("_p", rows)
-    con.execute("INSERT INTO staging.published BY NAME SELECT * FROM _p")
+    con.execute("INSERT INTO staging.terbitan BY NAME SELECT * FROM _p")
     run_sql(con, "marts/reconciliation.sql", year=year)
     return con.execute("SELECT level, bps_code, measure, tolerance, status, detail FROM reconciliation "
                        "ORDER BY ALL").fetchall()

@@ -18,11 +18,11 @@ YEAR = 2024
 
 
 def load(raw, corrections=()):
-    """Run the year's ingest into an in-memory warehouse; `kept` = the staging.libraries rows written."""
+    """Run the year's ingest into an in-memory warehouse; `kept` = the staging.perpustakaan rows written."""
     with connect() as con:
         apply_schema(con)
         result = load_library_year(con, raw, YEAR, load_regions(), corrections)
-        kept = con.sql("SELECT * EXCLUDE (year) FROM staging.libraries ORDER BY read_order").df()
+        kept = con.sql("SELECT * EXCLUDE (year) FROM staging.perpustakaan ORDER BY read_order").df()
     assert len(kept) == result.kept
     return SimpleNamespace(kept=kept, quarantine=result.quarantine, ledger=result.ledger,
                            corrections=result.corrections, notes=result.notes)
@@ -234,7 +234,7 @@ def test_implausible_dates_are_quarantined_and_never_win_the_dedupe(tmp_path):
         apply_schema(con)
         result = load_library_year(con, export(tmp_path, "a.csv", rows).parents[2], YEAR, load_regions(),
                                    run_date=dt.date(2024, 12, 31))
-        kept = con.sql("SELECT npp, members, row_number FROM staging.libraries").fetchall()
+        kept = con.sql("SELECT npp, members, row_number FROM staging.perpustakaan").fetchall()
     assert dict(zip(result.quarantine["row_number"], result.quarantine["reason"], strict=True)) == {
         4: "implausible_date", 5: "implausible_date", 6: "implausible_date", 7: "implausible_date",
         8: "implausible_date"}
