@@ -480,7 +480,7 @@ def v(sql: str, rows: list[list]) -> dict:
 def collections_of(*npps: str, what: str = "collections") -> str:
     """SQL for (npp, `what`) of the kept library rows with these NPPs."""
     listed = ", ".join(f"'{n}'" for n in npps)
-    return f"SELECT npp, {what} FROM staging.libraries WHERE year = {YEAR} AND npp IN ({listed}) ORDER BY npp"
+    return f"SELECT npp, {what} FROM staging.perpustakaan WHERE year = {YEAR} AND npp IN ({listed}) ORDER BY npp"
 
 
 REQUIRED = "required_inputs"
@@ -510,14 +510,14 @@ CASES: list[Case] = [
          remove=["bps/penduduk/ntt.csv"], build=build_93330),
     Case("grouped_decimal", "`1.234.567,8` persons decides the column: `93.330` is 93 330", "value",
          "bps/penduduk/penduduk_jiwa.csv", remove=["bps/penduduk/ntt.csv"], values=[
-             v("SELECT bps_code, value FROM staging.bps_values WHERE indicator = 'penduduk' AND bps_year = 2023 "
+             v("SELECT bps_code, value FROM staging.bps WHERE indicator = 'penduduk' AND bps_year = 2023 "
                "AND NOT is_aggregate ORDER BY bps_code", [["5303", 380150.0], ["5320", 93330.0],
                                                           ["5371", 1234567.8]]),
              v(f"SELECT population FROM iplm_regency WHERE year = {YEAR} AND bps_code = '5320'", [[93330.0]])],
          build=build_grouped_decimal),
     Case("published_0285", "a published `0,285` in a UPLM column", "value", f"terbitan/{YEAR}/tabel44_0285.csv",
          remove=[f"terbitan/{YEAR}/tabel44.csv"],
-         values=[v(f"SELECT uplm1 FROM staging.published WHERE year = {YEAR} AND bps_code = '5320'", [[0.285]])],
+         values=[v(f"SELECT uplm1 FROM staging.terbitan WHERE year = {YEAR} AND bps_code = '5320'", [[0.285]])],
          build=build_published_0285),
     Case("published_over_cap", "a published UPLM7 of 1,2 in capped 2024", "error",
          f"terbitan/{YEAR}/tabel44_uplm7.csv", ["UPLM7", "reads as 1.2"], remove=[f"terbitan/{YEAR}/tabel44.csv"],
