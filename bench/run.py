@@ -41,9 +41,10 @@ PACKAGES = ("duckdb", "pandas", "pandera", "dagster", "python-calamine", "pyarro
 
 # The issue's targets ("National scale: benchmark"), for one national year (scale 1).
 TARGET_CSV_S = 15.0
-TARGET_CSV_RATIO = 3.0
+TARGET_CSV_RATIO = 4.0  # the codebase issue: a national CSV year within 4x the bare baseline
 TARGET_XLSX_S = 40.0
 TARGET_RSS_MIB = 1.5 * 1024
+TARGET_CSV_RSS_MIB = 600  # and under 600 MiB
 LINEAR_EXPONENT_MAX = 1.15  # time growth exponent between successive curve points; 1 = linear
 LINEAR_FIT_R2_MIN = 0.9  # below this, wall = a + b x rows does not describe the curve: too noisy
 
@@ -459,6 +460,11 @@ def targets(report: Report) -> list[tuple[str, str, str]]:
                  "-" if ratio is None else f"{ratio:.2f}x "
                  f"({report.get('pipeline', 'csv', 1.0).wall:.2f} s / {report.get('baseline', 'csv', 1.0).wall:.2f} s)",
                  na if ratio is None else ("met" if ratio <= TARGET_CSV_RATIO else "**not met**")))
+    csv_run = report.get("pipeline", "csv", 1.0)
+    measured = csv_run is not None and csv_run.ok
+    rows.append((f"Peak memory < {TARGET_CSV_RSS_MIB} MiB (pipeline, CSV, scale 1)",
+                 f"{csv_run.rss:.0f} MiB" if measured else "-",
+                 na if not measured else ("met" if csv_run.rss < TARGET_CSV_RSS_MIB else "**not met**")))
     wall_target(f"One national year from XLSX end to end < {TARGET_XLSX_S:g} s", "xlsx", TARGET_XLSX_S)
     national = [s for s in report.series if s.kind == "pipeline" and math.isclose(s.scale, 1.0) and s.ok]
     if national:

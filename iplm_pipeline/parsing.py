@@ -608,12 +608,17 @@ class _Records:
     def _oversized(self, start: int, number: int) -> tuple[str | None, int | None]:
         """Column and line span of the oversized record starting at line `start` (error path only)."""
         rest = self.text.split("\n", start - 1)[-1]
-        limit = csv.field_size_limit(2**31 - 1)
+        # Only a bounded head of the record is parsed again: the csv module needs ~10x a field's size
+        # to parse it, so re-reading a 50 MB cell whole would cost half a gigabyte to name a column.
+        head = rest[:4 * MAX_CELL_CHARS]
+        limit = csv.field_size_limit(len(head) + 1)
         try:
-            reader = csv.reader(io.StringIO(rest, newline="\n"), delimiter=self.delimiter)
+            reader = csv.reader(io.StringIO(head, newline="\n"), delimiter=self.delimiter)
             cells = next(reader)
             longest = max(range(len(cells)), key=lambda i: len(cells[i]))
-            return self._column(longest, number), reader.line_num
+            # The span is known when the record ends inside the head, or when the head is one line.
+            complete = len(head) == len(rest) or "\n" not in head or reader.line_num < head.count("\n")
+            return self._column(longest, number), reader.line_num if complete else None
         except (csv.Error, StopIteration, ValueError):
             return None, None
         finally:
